@@ -1,0 +1,21 @@
+"""The flows as deployments with schedules, served from this process."""
+
+from __future__ import annotations
+
+from prefect import serve
+
+from flows.deadline_sweep import deadline_sweep
+from flows.intake import intake
+from flows.watch_proofs import watch_proofs
+
+
+def serve_all(intake_every: int, watch_every: int, sweep_every: int) -> None:
+    serve(
+        intake.to_deployment(name="intake", interval=intake_every, tags=["fulfil", "intake"]),
+        watch_proofs.to_deployment(
+            name="watch-proofs", interval=watch_every, tags=["fulfil", "proofs"]
+        ),
+        deadline_sweep.to_deployment(
+            name="deadline-sweep", interval=sweep_every, tags=["fulfil", "deadlines"]
+        ),
+    )

@@ -1,0 +1,89 @@
+"""What every command shares: settings to services, one-line errors, the order table."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from fulfil import bootstrap
+from fulfil.bootstrap import Services
+from fulfil.core.errors import FulfilError
+from fulfil.settings import load_settings
+from integrations.ports import AdapterError
+
+console = Console()
+if not console.is_terminal:
+    # Piped or captured output keeps a table on one line per order.
+    console = Console(width=160)
+err_console = Console(stderr=True)
+
+# Below this many rows a progress bar is only noise.
+PROGRESS_FROM = 200
+
+
+@contextmanager
+def fail_cleanly() -> Iterator[None]:
+    """A problem a person can fix is one line on stderr and exit code 1, never a traceback."""
+    try:
+        yield
+    except (FulfilError, AdapterError) as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except OSError as exc:
+        err_console.print(
+            f"[bold red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False
+        )
+        sys.exit(1)
+
+
+@contextmanager
+def rich_progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    if total < PROGRESS_FROM or (not err_console.is_terminal and total < 10 * PROGRESS_FROM):
+        yield lambda n: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        job = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(job, n)
+
+
+def get_services() -> Services:
+    with fail_cleanly():
+        svc = bootstrap.build(load_settings())
+    svc.progress = rich_progress
+    bootstrap.use(svc)
+    return svc
+
+
+def order_table(rows: list[dict[str, Any]], title: str = "Orders") -> Table:
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in ("ID", "service", "status", "overdue", "last history comment"):
+        table.add_column(col, overflow="fold")
+    colours = {
+        "completed": "green",
+        "needs_info": "yellow",
+        "awaiting_payment": "cyan",
+        "cancelled": "dim",
+    }
+    for r in rows:
+        status = r["status"]
+        table.add_row(
+            r["order_id"],
+            r["service_code"] or "-",
+            f"[{colours.get(status, 'white')}]{status}[/]",
+            "yes" if r["overdue"] else "no",
+            # The table shows the Indonesian half; `orders show` has both.
+            r["last_comment"].split(" / ")[0],
+        )
+    return table

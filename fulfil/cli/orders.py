@@ -1,0 +1,94 @@
+"""`fulfil orders …`: read and edit the order store. No Prefect import here, on purpose."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from fulfil.cli._common import console, get_services, order_table
+from fulfil.core.status import OrderStatus
+from fulfil.usecases import admin
+from fulfil.usecases.summary import brief, detail
+
+app = typer.Typer(help="List, inspect, assign and cancel orders.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_orders(
+    status: Annotated[
+        OrderStatus | None, typer.Option("--status", "-s", help="only orders in this status")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print a JSON array instead of a table")
+    ] = False,
+) -> None:
+    """List orders with their status, deadline and whether they are overdue."""
+    svc = get_services()
+    orders = svc.store.list({status} if status else None)
+    rows = [brief(o) for o in orders]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    console.print(order_table(rows, title=f"{len(rows)} orders"))
+
+
+@app.command("show")
+def show_order(
+    order_id: Annotated[str, typer.Argument(help="the order ID, e.g. INV-0042")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Show one order: its details, problems, proofs and full history."""
+    svc = get_services()
+    data = detail(svc.store.get(order_id.strip().upper()))
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"[bold]{data['order_id']}[/]  {data['service_code']}  [bold]{data['status']}[/]"
+        + ("  [red]OVERDUE[/]" if data["overdue"] else ""),
+        highlight=False,
+    )
+    console.print(
+        f"deadline {data['deadline']}  quantity {data['quantity']}  paid {data['paid']}",
+        highlight=False,
+    )
+    for p in data.get("problems", []):
+        console.print(f"  [yellow]problem[/] {p['field']}: {p['reason']}", highlight=False)
+    for p in data["proofs"]:
+        verdict = "[green]accepted[/]" if p["accepted"] else f"[red]rejected[/] {p['reason']}"
+        console.print(f"  proof {p['file']} ({p['size']} bytes) {verdict}", highlight=False)
+    console.print("history:")
+    for h in data["history"]:
+        told = " (buyer notified)" if h["notified"] else ""
+        console.print(
+            f"  {h['at']}  {h['status']:<16} {h['actor']:<14} {h['comment']}{told}", highlight=False
+        )
+
+
+@app.command("assign")
+def assign_order(
+    order_id: Annotated[str, typer.Argument(help="the order ID")],
+    to: Annotated[str, typer.Option("--to", help="who in the division does the work")],
+    by: Annotated[str, typer.Option("--by", help="the division lead assigning it")],
+) -> None:
+    """Record which team member works on a dispatched order (a lead's decision)."""
+    svc = get_services()
+    order = admin.assign(svc, order_id.strip().upper(), to=to, lead=by)
+    console.print(
+        f"{order.order_id} is {order.status}, assigned to {order.assignee}", highlight=False
+    )
+
+
+@app.command("cancel")
+def cancel_order(
+    order_id: Annotated[str, typer.Argument(help="the order ID")],
+    reason: Annotated[str, typer.Option("--reason", help="why; the buyer is told this")],
+    by: Annotated[str, typer.Option("--by", help="who cancels (recorded as ops:<name>)")] = "admin",
+) -> None:
+    """Cancel an order that has no accepted proof yet; the buyer gets a message with the reason."""
+    svc = get_services()
+    order = admin.cancel_order(svc, order_id.strip().upper(), reason=reason, actor=f"ops:{by}")
+    console.print(f"{order.order_id} is {order.status}", highlight=False)
+    console.print("the buyer's message is queued; `fulfil watch --once` or the next run sends it")

@@ -1,0 +1,1 @@
+"""The pure core: orders, statuses, validation, deadlines. No Prefect, SQL or Google here."""

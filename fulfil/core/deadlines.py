@@ -1,0 +1,69 @@
+"""Reading dates as shops write them, and deadline maths in the shop's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+_DATETIME_FORMATS = tuple(f"{d} {t}" for d in _DATE_FORMATS for t in ("%H:%M:%S", "%H:%M")) + (
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+)
+
+
+class UnreadableDate(ValueError):
+    pass
+
+
+def parse_when(text: str, tz: str) -> tuple[datetime, bool]:
+    """Parse a date or date-time written in `tz`; return it in UTC and whether a time was given.
+
+    Accepts ISO (`2026-11-30`, `2026-11-30 17:00`, with an offset too) and the day-first forms
+    Google Forms' Indonesian export writes (`30/11/2026`, `30/11/2026 17:00:00`).
+    """
+    raw = text.strip()
+    if not raw:
+        raise UnreadableDate("empty")
+    zone = ZoneInfo(tz)
+    for fmt in _DATETIME_FORMATS:
+        try:
+            local = datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+        return local.replace(tzinfo=zone).astimezone(UTC), True
+    for fmt in _DATE_FORMATS:
+        try:
+            day = datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+        return end_of_day(day, tz), False
+    try:
+        aware = datetime.fromisoformat(raw)
+    except ValueError:
+        raise UnreadableDate(raw) from None
+    if aware.tzinfo is None:
+        aware = aware.replace(tzinfo=zone)
+    return aware.astimezone(UTC), True
+
+
+def end_of_day(day: date, tz: str) -> datetime:
+    """The last second of `day` in the shop's zone, in UTC: a date-only deadline means that."""
+    local = datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(tz))
+    return local.astimezone(UTC)
+
+
+def default_deadline(start: datetime, lead_time_hours: int) -> datetime:
+    return start + timedelta(hours=lead_time_hours)
+
+
+def in_zone(moment: datetime, tz: str) -> datetime:
+    return moment.astimezone(ZoneInfo(tz))
+
+
+def show(moment: datetime | None, tz: str) -> str:
+    """A time as a person in the shop reads it: `30/11/2026 23:59 WIB`."""
+    if moment is None:
+        return ""
+    local = in_zone(moment, tz)
+    return local.strftime("%d/%m/%Y %H:%M ") + (local.tzname() or tz)

@@ -1,0 +1,84 @@
+"""From a form export's rows to order drafts: column mapping, IDs, duplicates collapsed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from fulfil.core.errors import FulfilError
+from fulfil.core.ids import clean_order_id, derive_order_id
+from fulfil.core.validation import OrderDraft
+
+
+class MissingColumns(FulfilError):
+    pass
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    draft: OrderDraft
+    row_number: int
+    source_hash: str
+
+
+def _norm(header: str) -> str:
+    return " ".join(str(header).split()).casefold()
+
+
+def match_columns(
+    headers: Sequence[str], columns: Mapping[str, Sequence[str]], required: Sequence[str]
+) -> dict[str, str]:
+    """Map each order field to the header that feeds it; refuse a file missing a required one."""
+    by_norm = {_norm(h): h for h in headers}
+    found: dict[str, str] = {}
+    for fld, names in columns.items():
+        for name in names:
+            if _norm(name) in by_norm:
+                found[fld] = by_norm[_norm(name)]
+                break
+    missing = [columns[f][0] for f in required if f not in found]
+    if missing:
+        raise MissingColumns(
+            "the file lacks required column(s): "
+            + ", ".join(repr(m) for m in missing)
+            + f" (it has: {', '.join(repr(h) for h in headers) or 'no header'})"
+        )
+    return found
+
+
+def to_source_rows(
+    headers: Sequence[str],
+    rows: Sequence[Mapping[str, str]],
+    columns: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+) -> list[SourceRow]:
+    """Drafts in file order; rows with the same order ID collapse to the last one written."""
+    mapping = match_columns(headers, columns, required)
+    by_id: dict[str, SourceRow] = {}
+    for number, row in enumerate(rows, start=2):  # row 1 is the header, as a sheet counts
+        values = {fld: _text(row.get(header)) for fld, header in mapping.items()}
+        if not any(values.values()):
+            continue
+        order_id = clean_order_id(values.get("order_id", ""))
+        if not order_id:
+            order_id = derive_order_id(
+                values.get("submitted_at", ""),
+                values.get("buyer_email", ""),
+                values.get("buyer_name", ""),
+            )
+        values["order_id"] = order_id
+        draft = OrderDraft(**values)
+        digest = hashlib.sha256(
+            json.dumps(draft.as_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8")
+        ).hexdigest()
+        by_id.pop(order_id, None)
+        by_id[order_id] = SourceRow(draft, number, digest)
+    return list(by_id.values())
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()

@@ -1,0 +1,148 @@
+"""The Order aggregate: its fields, its history, and the only ways its status changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fulfil.core.errors import ForbiddenTransition
+from fulfil.core.status import FINAL, WAITING_FOR_PROOF, OrderStatus, check_transition
+
+SYSTEM = "system"
+TEAM = "team"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an order, said in Bahasa Indonesia and in English."""
+
+    field: str
+    reason_id: str
+    reason_en: str
+
+    @property
+    def reason(self) -> str:
+        return f"{self.reason_id} / {self.reason_en}"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    status: OrderStatus
+    comment: str
+    actor: str
+    at: datetime
+    notified: bool = False
+
+
+@dataclass(frozen=True)
+class ProofFile:
+    """A file the team dropped in the order's proof folder, as judged by fulfil."""
+
+    name: str
+    size: int
+    fingerprint: str
+    accepted: bool
+    reason: str = ""
+    link: str = ""
+
+
+@dataclass
+class Order:
+    order_id: str
+    status: OrderStatus = OrderStatus.RECEIVED
+    service_code: str = ""
+    buyer_name: str = ""
+    buyer_email: str = ""
+    phone_raw: str = ""
+    phone: str = ""
+    quantity: int | None = None
+    deadline: datetime | None = None
+    timezone: str = "Asia/Jakarta"
+    notes: str = ""
+    paid: bool = False
+    lang: str = "id"
+    received_at: datetime | None = None
+    source: dict[str, str] = field(default_factory=dict)
+    source_hash: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    overdue: bool = False
+    overdue_at: datetime | None = None
+    assignee: str = ""
+    proofs: list[ProofFile] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    # Opaque to the core: the store's optimistic-lock counter.
+    version: int = 0
+
+    @property
+    def is_waiting_for_proof(self) -> bool:
+        return self.status in WAITING_FOR_PROOF
+
+    @property
+    def buyer_reachable(self) -> bool:
+        """Whether a message to the buyer has an address to go to."""
+        return bool(self.buyer_email) and not any(p.field == "buyer_email" for p in self.problems)
+
+    @property
+    def accepted_proofs(self) -> list[ProofFile]:
+        return [p for p in self.proofs if p.accepted]
+
+    def move_to(
+        self,
+        target: OrderStatus,
+        *,
+        actor: str,
+        comment: str,
+        at: datetime,
+        notified: bool = False,
+    ) -> bool:
+        """Apply a transition; return False (and record nothing) if already there."""
+        if target == self.status:
+            return False
+        check_transition(self.status, target)
+        self.status = target
+        self.history.append(HistoryEntry(target, comment, actor, at, notified))
+        return True
+
+    def comment(self, text: str, *, actor: str, at: datetime, notified: bool = False) -> bool:
+        """Add a history entry without a status change, unless the last entry says the same."""
+        last = self.history[-1] if self.history else None
+        if last and last.comment == text and last.status == self.status:
+            return False
+        self.history.append(HistoryEntry(self.status, text, actor, at, notified))
+        return True
+
+    def cancel(self, reason: str, *, actor: str, at: datetime) -> bool:
+        if not reason.strip():
+            raise ForbiddenTransition("a cancellation needs a reason")
+        return self.move_to(
+            OrderStatus.CANCELLED,
+            actor=actor,
+            comment=f"Dibatalkan: {reason}",
+            at=at,
+            notified=True,
+        )
+
+    def assign(self, assignee: str, *, lead: str, at: datetime) -> bool:
+        if not assignee.strip():
+            raise ForbiddenTransition("an assignment needs the name of who does the work")
+        if self.status == OrderStatus.ASSIGNED and self.assignee == assignee:
+            return False
+        if self.status == OrderStatus.ASSIGNED:
+            self.assignee = assignee
+            return self.comment(f"Dialihkan ke {assignee}", actor=f"lead:{lead}", at=at)
+        check_transition(self.status, OrderStatus.ASSIGNED)
+        self.assignee = assignee
+        return self.move_to(
+            OrderStatus.ASSIGNED, actor=f"lead:{lead}", comment=f"Dikerjakan oleh {assignee}", at=at
+        )
+
+    def flag_overdue(self, now: datetime) -> bool:
+        """Set the overdue flag once the deadline has passed on an open order. It never clears."""
+        if self.overdue or self.deadline is None or self.status in FINAL:
+            return False
+        if now <= self.deadline:
+            return False
+        self.overdue = True
+        self.overdue_at = now
+        self.comment("Melewati deadline / Deadline passed", actor=SYSTEM, at=now)
+        return True

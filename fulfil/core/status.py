@@ -1,0 +1,49 @@
+"""Order statuses and the one table of allowed transitions."""
+
+from enum import StrEnum
+
+from fulfil.core.errors import ForbiddenTransition
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "received"
+    NEEDS_INFO = "needs_info"
+    AWAITING_PAYMENT = "awaiting_payment"
+    DISPATCHED = "dispatched"
+    ASSIGNED = "assigned"
+    PROOF_RECEIVED = "proof_received"
+    RECORDED = "recorded"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+S = OrderStatus
+
+# The only place that says which status may follow which. Cancelling is allowed from every
+# status before the proof arrives; after that the work is done and only completion remains.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.RECEIVED: frozenset({S.NEEDS_INFO, S.AWAITING_PAYMENT, S.DISPATCHED, S.CANCELLED}),
+    S.NEEDS_INFO: frozenset({S.AWAITING_PAYMENT, S.DISPATCHED, S.CANCELLED}),
+    S.AWAITING_PAYMENT: frozenset({S.NEEDS_INFO, S.DISPATCHED, S.CANCELLED}),
+    S.DISPATCHED: frozenset({S.ASSIGNED, S.PROOF_RECEIVED, S.CANCELLED}),
+    S.ASSIGNED: frozenset({S.PROOF_RECEIVED, S.CANCELLED}),
+    # A proof withdrawn before it is recorded sends the order back to waiting.
+    S.PROOF_RECEIVED: frozenset({S.RECORDED, S.DISPATCHED, S.ASSIGNED}),
+    S.RECORDED: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+WAITING_FOR_PROOF = frozenset({S.DISPATCHED, S.ASSIGNED})
+FINAL = frozenset({S.COMPLETED, S.CANCELLED})
+# Orders whose source row may still be edited by the buyer and re-validated.
+EDITABLE = frozenset({S.RECEIVED, S.NEEDS_INFO, S.AWAITING_PAYMENT})
+
+
+def check_transition(current: OrderStatus, target: OrderStatus) -> None:
+    """Raise ForbiddenTransition unless `current -> target` is in the table."""
+    if target not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "nothing (final status)"
+        raise ForbiddenTransition(
+            f"cannot move an order from {current} to {target}; from {current} it may go to: {allowed}"
+        )

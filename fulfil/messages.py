@@ -1,0 +1,65 @@
+"""Message texts from Jinja2 templates in configs/templates/<lang>/, Indonesian first, English below."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from fulfil.core.catalogue import Catalogue
+from fulfil.core.deadlines import show
+from fulfil.core.order import Order
+
+LANGS = ("id", "en")
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: str
+    body: str
+
+
+class MessageComposer:
+    def __init__(self, templates: Path, catalogue: Catalogue, *, shop_name: str) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(str(templates)),
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            autoescape=False,
+        )
+        self.catalogue = catalogue
+        self.shop_name = shop_name
+
+    def compose(self, kind: str, order: Order, **extra: Any) -> Text:
+        """Both languages in one message: the buyer's language first, the other below."""
+        first = order.lang if order.lang in LANGS else "id"
+        langs = [first, *[lang for lang in LANGS if lang != first]]
+        parts = [self._render(lang, kind, order, extra) for lang in langs]
+        subject = " / ".join(p.subject for p in parts)
+        body = (
+            "\n\n———— English ————\n\n".join(p.body for p in parts)
+            if first == "id"
+            else ("\n\n———— Bahasa Indonesia ————\n\n".join(p.body for p in parts))
+        )
+        return Text(subject, body)
+
+    def _render(self, lang: str, kind: str, order: Order, extra: dict[str, Any]) -> Text:
+        service = self.catalogue.get(order.service_code)
+        division = self.catalogue.division_of(service) if service else None
+        text = self.env.get_template(f"{lang}/{kind}.txt.j2").render(
+            order=order,
+            service=service,
+            service_name=(service.name.id if lang == "id" else service.name.en)
+            if service
+            else order.service_code,
+            division=division,
+            deadline=show(order.deadline, order.timezone),
+            shop=self.shop_name,
+            **extra,
+        )
+        subject, _, body = text.partition("\n")
+        return Text(subject.removeprefix("Subject:").strip(), body.strip() + "\n")

@@ -1,0 +1,4 @@
+"""Use cases: each step of the pipeline over a batch of orders, as plain functions of Services.
+
+No Prefect here: the CLI's store-only commands call these directly, and tasks/ wraps each one.
+"""

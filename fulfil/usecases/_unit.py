@@ -1,0 +1,55 @@
+"""Load an order, let the core decide, save the decision and its messages in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from fulfil.bootstrap import Services
+from fulfil.core.order import Order
+from fulfil.core.pipeline import BUYER_KINDS, MessageKind
+from integrations.store import OutboxMessage, StaleOrder
+
+# A decision changes the order and returns the messages to queue, or None when nothing changed.
+Decision = Callable[[Order], list[MessageKind] | None]
+
+
+def recipient(svc: Services, order: Order, kind: MessageKind) -> str:
+    if kind in BUYER_KINDS:
+        return order.buyer_email if order.buyer_reachable else ""
+    service = svc.catalogue.get(order.service_code)
+    if service is None:
+        return svc.settings.ops_email
+    division = svc.catalogue.division_of(service)
+    return division.lead.email if kind == MessageKind.OVERDUE_ALERT else division.email
+
+
+def outbox_messages(
+    svc: Services, order: Order, kinds: list[MessageKind], **extra: Any
+) -> list[OutboxMessage]:
+    out = []
+    for kind in kinds:
+        to = recipient(svc, order, kind)
+        if not to:
+            continue  # the core already said so in the history when it chose not to tell
+        text = svc.composer.compose(str(kind), order, **extra)
+        out.append(OutboxMessage(order.order_id, str(kind), to, text.subject, text.body))
+    return out
+
+
+@retry(
+    retry=retry_if_exception_type(StaleOrder),
+    stop=stop_after_attempt(5),
+    wait=wait_random_exponential(multiplier=0.05, max=1),
+    reraise=True,
+)
+def transact(svc: Services, order_id: str, decide: Decision, **extra: Any) -> Order | None:
+    """Apply `decide` to the freshest copy of the order; on a concurrent change, read and decide again."""
+    order = svc.store.get(order_id)
+    kinds = decide(order)
+    if kinds is None:
+        return None
+    svc.store.save(order, outbox_messages(svc, order, kinds, **extra))
+    return order

@@ -1,0 +1,67 @@
+"""Order views for people: the CLI table, JSON and Prefect artifacts share them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fulfil.bootstrap import Services
+from fulfil.core.deadlines import in_zone
+from fulfil.core.order import Order
+from fulfil.core.status import OrderStatus
+
+
+def _iso(moment) -> str | None:  # type: ignore[no-untyped-def]
+    return moment.isoformat() if moment else None
+
+
+def brief(order: Order) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id,
+        "status": str(order.status),
+        "service_code": order.service_code,
+        "quantity": order.quantity,
+        "deadline": _iso(in_zone(order.deadline, order.timezone)) if order.deadline else None,
+        "overdue": order.overdue,
+        "last_comment": order.history[-1].comment if order.history else "",
+    }
+
+
+def detail(order: Order) -> dict[str, Any]:
+    out = brief(order)
+    out.update(
+        {
+            "buyer_name": order.buyer_name,
+            "buyer_email": order.buyer_email,
+            "phone": order.phone_raw,
+            "phone_e164": order.phone,
+            "paid": order.paid,
+            "lang": order.lang,
+            "notes": order.notes,
+            "assignee": order.assignee,
+            "overdue_at": _iso(order.overdue_at),
+            "received_at": _iso(order.received_at),
+            "proofs": [
+                {"file": p.name, "size": p.size, "accepted": p.accepted, "reason": p.reason}
+                for p in order.proofs
+            ],
+            "history": [
+                {
+                    "status": str(h.status),
+                    "comment": h.comment,
+                    "notified": h.notified,
+                    "actor": h.actor,
+                    "at": _iso(in_zone(h.at, order.timezone)),
+                }
+                for h in order.history
+            ],
+        }
+    )
+    if order.status == OrderStatus.NEEDS_INFO:
+        out["problems"] = [{"field": p.field, "reason": p.reason} for p in order.problems]
+    return out
+
+
+def order_rows(svc: Services, order_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    orders = svc.store.list() if order_ids is None else svc.store.get_many(order_ids)
+    return [brief(o) for o in orders]

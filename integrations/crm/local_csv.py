@@ -1,0 +1,66 @@
+"""The CRM sheet as a local CSV: header first, order ID in column one, one row per order."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from fulfil.core.cells import guard_formula
+from integrations.ports import AdapterError
+
+
+class CrmSheetError(AdapterError):
+    pass
+
+
+class CsvCrmSheet:
+    def __init__(self, path: Path, header: list[str]) -> None:
+        self.path = Path(path)
+        self.header = header
+
+    def rows(self) -> list[dict[str, str]]:
+        if not self.path.exists():
+            return []
+        with self.path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            found = next(reader, None)
+            if found is None:
+                return []
+            if found != self.header:
+                raise CrmSheetError(_header_mismatch(self.path, found, self.header))
+            return [dict(zip(self.header, r, strict=False)) for r in reader]
+
+    def upsert(self, rows: Iterable[Mapping[str, str]]) -> None:
+        existing = self.rows()
+        key = self.header[0]
+        index = {r[key]: i for i, r in enumerate(existing)}
+        for row in rows:
+            safe = {h: guard_formula(str(row.get(h, ""))) for h in self.header}
+            if safe[key] in index:
+                existing[index[safe[key]]] = safe
+            else:
+                index[safe[key]] = len(existing)
+                existing.append(safe)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside and rename, so a crash mid-write never leaves half a sheet.
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        with tmp.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(self.header)
+            writer.writerows([r.get(h, "") for h in self.header] for r in existing)
+        os.replace(tmp, self.path)
+
+
+def _header_mismatch(path: Path, found: list[str], wanted: list[str]) -> str:
+    extra = [h for h in found if h not in wanted]
+    missing = [h for h in wanted if h not in found]
+    parts = [f"{path}: its header differs from configs/crm_columns.yaml"]
+    if missing:
+        parts.append(f"missing {missing}")
+    if extra:
+        parts.append(f"unexpected {extra}")
+    if not missing and not extra:
+        parts.append("same columns in another order")
+    return "; ".join(parts) + "; refusing to write into the wrong columns"

@@ -1,0 +1,75 @@
+"""A local folder standing in for the shared Drive folder: `<root>/<order-id>/`, one per order."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from fulfil.core.pipeline import FoundFile
+from integrations.ports import AdapterError, ProofFolderSpec
+
+README = "README.txt"
+# Left by editors and sync clients while a file is still being written.
+_PARTIAL = (".part", ".tmp", ".crdownload", ".~lock")
+
+
+class LocalProofFolders:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def folder(self, order_id: str) -> Path:
+        if not order_id or "/" in order_id or "\\" in order_id or order_id in (".", ".."):
+            raise AdapterError(f"refusing a folder for order ID {order_id!r}")
+        return self.root / order_id
+
+    def ensure_folder(self, spec: ProofFolderSpec) -> str:
+        folder = self.folder(spec.order_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        readme = folder / README
+        if not readme.exists():
+            tmp = folder / f".{README}.tmp"
+            tmp.write_text(spec.readme, encoding="utf-8")
+            os.replace(tmp, readme)
+        return folder.resolve().as_uri()
+
+    def list_files(self, order_ids: Sequence[str]) -> dict[str, list[FoundFile]]:
+        found: dict[str, list[FoundFile]] = {}
+        for order_id in order_ids:
+            folder = self.folder(order_id)
+            if not folder.is_dir():
+                found[order_id] = []
+                continue
+            found[order_id] = [_found(folder, path) for path in _proof_candidates(folder)]
+        return found
+
+
+def _proof_candidates(folder: Path) -> list[Path]:
+    """Files at the top of the folder and one level down, oldest name first."""
+    out: list[Path] = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir() and not entry.name.startswith("."):
+            out.extend(sorted(p for p in entry.iterdir() if _is_candidate(p)))
+        elif _is_candidate(entry) and entry.name != README:
+            out.append(entry)
+    return out
+
+
+def _is_candidate(path: Path) -> bool:
+    name = path.name
+    return path.is_file() and not name.startswith(".") and not name.lower().endswith(_PARTIAL)
+
+
+def _found(folder: Path, path: Path) -> FoundFile:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    relative = path.relative_to(folder).as_posix()
+    return FoundFile(
+        name=relative,
+        size=path.stat().st_size,
+        fingerprint=f"{relative}:{digest.hexdigest()}",
+        link=path.resolve().as_uri(),
+    )

@@ -1,0 +1,1 @@
+"""Notifiers: `.eml` files in an outbox folder (default) and, later, SMTP and chat."""

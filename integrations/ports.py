@@ -1,0 +1,76 @@
+"""The interfaces every adapter pair satisfies: a local one by default, a real one by settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from fulfil.core.pipeline import FoundFile
+
+
+class AdapterError(Exception):
+    """An outside system refused or failed; `retryable` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool = False, status: int | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.status = status
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """A form export as read: its headers and its rows (header -> text), nothing interpreted."""
+
+    name: str
+    headers: list[str]
+    rows: list[dict[str, str]]
+
+
+class OrderSource(Protocol):
+    def read(self) -> list[SourceTable]: ...
+
+
+@dataclass(frozen=True)
+class ProofFolderSpec:
+    order_id: str
+    title: str
+    readme: str
+
+
+class ProofStore(Protocol):
+    def ensure_folder(self, spec: ProofFolderSpec) -> str:
+        """Find or create the order's folder (never a second one); return a link to it."""
+        ...
+
+    def list_files(self, order_ids: Sequence[str]) -> dict[str, list[FoundFile]]:
+        """The files now in each order's folder, the README fulfil wrote left out."""
+        ...
+
+
+class CrmSheet(Protocol):
+    def upsert(self, rows: Iterable[Mapping[str, str]]) -> None:
+        """Write rows keyed by the first column: update the row with that ID, or append one."""
+        ...
+
+    def rows(self) -> list[dict[str, str]]: ...
+
+
+@dataclass(frozen=True)
+class Envelope:
+    order_id: str
+    kind: str
+    sender: str
+    recipient: str
+    subject: str
+    body: str
+
+    @property
+    def message_id(self) -> str:
+        # The same (order, kind) always carries the same Message-ID, so a resend after a crash
+        # is recognisable as the same message.
+        return f"<{self.order_id}.{self.kind}@fulfil.invalid>"
+
+
+class Notifier(Protocol):
+    def send(self, envelope: Envelope) -> None: ...

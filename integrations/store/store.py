@@ -1,0 +1,320 @@
+"""OrderStore: load and save orders, their history and their outbox messages, safely."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from fulfil.core.errors import FulfilError, UnknownOrder
+from fulfil.core.order import HistoryEntry, Order, Problem, ProofFile
+from fulfil.core.status import OrderStatus
+from integrations.store import migrate
+from integrations.store.tables import cursors, history, orders, outbox
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+class StaleOrder(FulfilError):
+    """Someone else changed the order since it was read; read it again and decide again."""
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    order_id: str
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+    id: int = 0
+    state: str = PENDING
+    attempts: int = 0
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            # WAL lets the watch read while intake writes; the busy timeout waits instead of failing.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class OrderStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> OrderStore:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        return cls(engine)
+
+    # ----- reading -----
+
+    def find(self, order_id: str) -> Order | None:
+        found = self._load(orders.c.order_id == order_id)
+        return found[0] if found else None
+
+    def get(self, order_id: str) -> Order:
+        order = self.find(order_id)
+        if order is None:
+            raise UnknownOrder(f"no order with ID {order_id!r} (see `fulfil orders list`)")
+        return order
+
+    def list(self, statuses: Iterable[OrderStatus] | None = None) -> list[Order]:
+        if statuses is None:
+            return self._load(None)
+        return self._load(orders.c.status.in_([str(s) for s in statuses]))
+
+    def get_many(self, order_ids: Iterable[str]) -> list[Order]:
+        ids = list(order_ids)
+        return self._load(orders.c.order_id.in_(ids)) if ids else []
+
+    def _load(self, where) -> list[Order]:  # type: ignore[no-untyped-def]
+        query = select(orders).order_by(orders.c.order_id)
+        if where is not None:
+            query = query.where(where)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+            ids = [r["order_id"] for r in rows]
+            entries: dict[str, list[HistoryEntry]] = {i: [] for i in ids}
+            if ids:
+                for chunk in _chunks(ids, 500):
+                    hq = (
+                        select(history)
+                        .where(history.c.order_id.in_(chunk))
+                        .order_by(history.c.order_id, history.c.seq)
+                    )
+                    for h in conn.execute(hq).mappings():
+                        entries[h["order_id"]].append(
+                            HistoryEntry(
+                                OrderStatus(h["status"]),
+                                h["comment"],
+                                h["actor"],
+                                h["at"],
+                                h["notified"],
+                            )
+                        )
+        return [_to_order(r, entries[r["order_id"]]) for r in rows]
+
+    # ----- writing -----
+
+    def save(self, order: Order, messages: Iterable[OutboxMessage] = ()) -> None:
+        """Write the order, its new history entries and its messages in one transaction.
+
+        Fails with StaleOrder if the order changed since it was read (optimistic lock), so two
+        workers advancing the same order can never both win.
+        """
+        values = _to_row(order)
+        now = _now()
+        try:
+            with self.engine.begin() as conn:
+                if order.version == 0:
+                    conn.execute(insert(orders).values(**values, version=1, updated_at=now))
+                    known = 0
+                else:
+                    result = conn.execute(
+                        update(orders)
+                        .where(
+                            orders.c.order_id == order.order_id, orders.c.version == order.version
+                        )
+                        .values(**values, version=order.version + 1, updated_at=now)
+                    )
+                    if result.rowcount != 1:
+                        raise StaleOrder(f"order {order.order_id} was changed by another run")
+                    known = conn.execute(
+                        select(func.count())
+                        .select_from(history)
+                        .where(history.c.order_id == order.order_id)
+                    ).scalar_one()
+                new_entries = order.history[known:]
+                if new_entries:
+                    conn.execute(
+                        insert(history),
+                        [
+                            {
+                                "order_id": order.order_id,
+                                "seq": known + i,
+                                "status": str(h.status),
+                                "comment": h.comment,
+                                "actor": h.actor,
+                                "notified": h.notified,
+                                "at": h.at,
+                            }
+                            for i, h in enumerate(new_entries)
+                        ],
+                    )
+                for msg in messages:
+                    exists = conn.execute(
+                        select(outbox.c.id).where(
+                            outbox.c.order_id == msg.order_id, outbox.c.kind == msg.kind
+                        )
+                    ).first()
+                    if exists is None:
+                        conn.execute(
+                            insert(outbox).values(
+                                order_id=msg.order_id,
+                                kind=msg.kind,
+                                recipient=msg.recipient,
+                                subject=msg.subject,
+                                body=msg.body,
+                                state=PENDING,
+                                attempts=0,
+                                error="",
+                                created_at=now,
+                            )
+                        )
+        except IntegrityError as exc:
+            # A concurrent insert of the same order ID or message key: the other writer won.
+            raise StaleOrder(f"order {order.order_id} was written by another run") from exc
+        order.version = order.version + 1 if order.version else 1
+
+    # ----- the outbox -----
+
+    def pending_messages(self, limit: int = 500) -> list[OutboxMessage]:
+        q = select(outbox).where(outbox.c.state == PENDING).order_by(outbox.c.id).limit(limit)
+        with self.engine.connect() as conn:
+            return [_to_message(r) for r in conn.execute(q).mappings()]
+
+    def messages(self, order_id: str | None = None) -> list[OutboxMessage]:
+        q = select(outbox).order_by(outbox.c.id)
+        if order_id is not None:
+            q = q.where(outbox.c.order_id == order_id)
+        with self.engine.connect() as conn:
+            return [_to_message(r) for r in conn.execute(q).mappings()]
+
+    def mark_sent(self, message_id: int, at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id)
+                .values(state=SENT, sent_at=at, attempts=outbox.c.attempts + 1, error="")
+            )
+
+    def mark_failed(self, message_id: int, error: str, *, permanent: bool) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id)
+                .values(
+                    state=FAILED if permanent else PENDING,
+                    attempts=outbox.c.attempts + 1,
+                    error=error[:2000],
+                )
+            )
+
+    def sent_at(self, order_id: str, kind: str) -> datetime | None:
+        q = select(outbox.c.sent_at).where(outbox.c.order_id == order_id, outbox.c.kind == kind)
+        with self.engine.connect() as conn:
+            return conn.execute(q).scalar_one_or_none()
+
+    # ----- cursors (e.g. a Drive changes page token) -----
+
+    def get_cursor(self, name: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(cursors.c.value).where(cursors.c.name == name)
+            ).scalar_one_or_none()
+
+    def set_cursor(self, name: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(update(cursors).where(cursors.c.name == name).values(value=value))
+            if done.rowcount == 0:
+                conn.execute(insert(cursors).values(name=name, value=value))
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _to_row(order: Order) -> dict:
+    return {
+        "order_id": order.order_id,
+        "status": str(order.status),
+        "service_code": order.service_code,
+        "buyer_name": order.buyer_name,
+        "buyer_email": order.buyer_email,
+        "phone_raw": order.phone_raw,
+        "phone": order.phone,
+        "quantity": order.quantity,
+        "deadline": order.deadline,
+        "timezone": order.timezone,
+        "notes": order.notes,
+        "paid": order.paid,
+        "lang": order.lang,
+        "received_at": order.received_at,
+        "source": dict(order.source),
+        "source_hash": order.source_hash,
+        "problems": [dataclasses.asdict(p) for p in order.problems],
+        "overdue": order.overdue,
+        "overdue_at": order.overdue_at,
+        "assignee": order.assignee,
+        "proofs": [dataclasses.asdict(p) for p in order.proofs],
+    }
+
+
+def _to_order(row, entries: list[HistoryEntry]) -> Order:  # type: ignore[no-untyped-def]
+    return Order(
+        order_id=row["order_id"],
+        status=OrderStatus(row["status"]),
+        service_code=row["service_code"],
+        buyer_name=row["buyer_name"],
+        buyer_email=row["buyer_email"],
+        phone_raw=row["phone_raw"],
+        phone=row["phone"],
+        quantity=row["quantity"],
+        deadline=row["deadline"],
+        timezone=row["timezone"],
+        notes=row["notes"],
+        paid=row["paid"],
+        lang=row["lang"],
+        received_at=row["received_at"],
+        source=dict(row["source"]),
+        source_hash=row["source_hash"],
+        problems=[Problem(**p) for p in row["problems"]],
+        overdue=row["overdue"],
+        overdue_at=row["overdue_at"],
+        assignee=row["assignee"],
+        proofs=[ProofFile(**p) for p in row["proofs"]],
+        history=entries,
+        version=row["version"],
+    )
+
+
+def _to_message(row) -> OutboxMessage:  # type: ignore[no-untyped-def]
+    return OutboxMessage(
+        order_id=row["order_id"],
+        kind=row["kind"],
+        recipient=row["recipient"],
+        subject=row["subject"],
+        body=row["body"],
+        id=row["id"],
+        state=row["state"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        sent_at=row["sent_at"],
+    )

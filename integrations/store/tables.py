@@ -1,0 +1,108 @@
+"""Tables. The unique keys carry idempotency: one order per ID, one message per (order, kind)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no zone) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use UTC-aware times")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("service_code", String(64), nullable=False, default=""),
+    Column("buyer_name", Text, nullable=False, default=""),
+    Column("buyer_email", Text, nullable=False, default=""),
+    Column("phone_raw", String(64), nullable=False, default=""),
+    Column("phone", String(32), nullable=False, default=""),
+    Column("quantity", Integer),
+    Column("deadline", UtcDateTime),
+    Column("timezone", String(64), nullable=False),
+    Column("notes", Text, nullable=False, default=""),
+    Column("paid", Boolean, nullable=False, default=False),
+    Column("lang", String(8), nullable=False, default="id"),
+    Column("received_at", UtcDateTime),
+    Column("source", JSON, nullable=False),
+    Column("source_hash", String(64), nullable=False, default=""),
+    Column("problems", JSON, nullable=False),
+    Column("overdue", Boolean, nullable=False, default=False),
+    Column("overdue_at", UtcDateTime),
+    Column("assignee", Text, nullable=False, default=""),
+    Column("proofs", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+history = Table(
+    "order_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", String(64), ForeignKey("orders.order_id"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("notified", Boolean, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    UniqueConstraint("order_id", "seq", name="uq_history_order_seq"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", String(64), ForeignKey("orders.order_id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    UniqueConstraint("order_id", "kind", name="uq_outbox_order_kind"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
