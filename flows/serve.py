@@ -12,9 +12,7 @@ from flows.watch_proofs import watch_proofs
 def serve_all(intake_every: int, watch_every: int, sweep_every: int) -> None:
     serve(
         intake.to_deployment(name="intake", interval=intake_every, tags=["fulfil", "intake"]),
-        watch_proofs.to_deployment(
-            name="watch-proofs", interval=watch_every, tags=["fulfil", "proofs"]
-        ),
+        watch_proofs.to_deployment(name="watch-proofs", interval=watch_every, tags=["fulfil", "proofs"]),
         deadline_sweep.to_deployment(
             name="deadline-sweep", interval=sweep_every, tags=["fulfil", "deadlines"]
         ),

@@ -71,9 +71,7 @@ def build(settings: Settings) -> Services:
         catalogue=catalogue,
         source_columns=load_source_columns(settings.config_dir),
         crm_columns=crm_columns,
-        composer=MessageComposer(
-            settings.config_dir / "templates", catalogue, shop_name=settings.shop_name
-        ),
+        composer=MessageComposer(settings.config_dir / "templates", catalogue, shop_name=settings.shop_name),
         proofs=LocalProofFolders(home / "drive"),
         crm=CsvCrmSheet(home / "crm.csv", crm_columns.header),
         notifier=EmlOutbox(home / "outbox"),

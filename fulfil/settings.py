@@ -17,9 +17,7 @@ PROJECT_CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FULFIL_", extra="ignore")
 
-    home: Path = Field(
-        Path(".fulfil"), description="where the local store, drive, CRM and outbox live"
-    )
+    home: Path = Field(Path(".fulfil"), description="where the local store, drive, CRM and outbox live")
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in FULFIL_HOME")
     timezone: str = "Asia/Jakarta"
     config_dir: Path = PROJECT_CONFIGS

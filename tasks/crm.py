@@ -9,9 +9,7 @@ from tasks._runtime import log, services
 
 
 @task(name="write-crm-rows", retries=2, retry_delay_seconds=[2, 10])
-def write_crm_rows(
-    order_ids: list[str] | None = None, *, refresh: list[str] | None = None
-) -> list[str]:
+def write_crm_rows(order_ids: list[str] | None = None, *, refresh: list[str] | None = None) -> list[str]:
     """Upsert the CRM rows of orders with an accepted proof (and refresh `refresh`)."""
     svc = services()
     ids = uc.to_record(svc, order_ids) + list(refresh or [])

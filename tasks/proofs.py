@@ -14,9 +14,7 @@ def scan_proof_folders(order_ids: list[str] | None = None) -> dict[str, list[Fou
     svc = services()
     waiting = uc.waiting_for_proof(svc, order_ids)
     found = uc.scan_proof_folders(svc, waiting)
-    log(
-        f"{len(waiting)} orders waiting; {sum(len(f) for f in found.values())} files in their folders"
-    )
+    log(f"{len(waiting)} orders waiting; {sum(len(f) for f in found.values())} files in their folders")
     return found
 
 

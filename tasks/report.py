@@ -14,8 +14,7 @@ def publish_summary(order_ids: list[str], title: str) -> None:
     rows = order_rows(services(), order_ids)
     create_table_artifact(
         table=[
-            {k: r[k] for k in ("order_id", "service_code", "status", "overdue", "last_comment")}
-            for r in rows
+            {k: r[k] for k in ("order_id", "service_code", "status", "overdue", "last_comment")} for r in rows
         ]
         or [
             {

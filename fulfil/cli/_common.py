@@ -36,9 +36,7 @@ def fail_cleanly() -> Iterator[None]:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except OSError as exc:
-        err_console.print(
-            f"[bold red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False
-        )
+        err_console.print(f"[bold red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False)
         sys.exit(1)
 
 

@@ -94,10 +94,7 @@ def _demo_source(home: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with EXAMPLE.open(newline="", encoding="utf-8") as src:
         reader = csv.DictReader(src)
-        rows = [
-            {k: (_shift(v, shift) if k in DATE_COLUMNS else v) for k, v in r.items()}
-            for r in reader
-        ]
+        rows = [{k: (_shift(v, shift) if k in DATE_COLUMNS else v) for k, v in r.items()} for r in reader]
         fields = reader.fieldnames or []
     with target.open("w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=fields)

@@ -20,9 +20,7 @@ def list_orders(
     status: Annotated[
         OrderStatus | None, typer.Option("--status", "-s", help="only orders in this status")
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="print a JSON array instead of a table")
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON array instead of a table")] = False,
 ) -> None:
     """List orders with their status, deadline and whether they are overdue."""
     svc = get_services()
@@ -76,9 +74,7 @@ def assign_order(
     """Record which team member works on a dispatched order (a lead's decision)."""
     svc = get_services()
     order = admin.assign(svc, order_id.strip().upper(), to=to, lead=by)
-    console.print(
-        f"{order.order_id} is {order.status}, assigned to {order.assignee}", highlight=False
-    )
+    console.print(f"{order.order_id} is {order.status}, assigned to {order.assignee}", highlight=False)
 
 
 @app.command("cancel")

@@ -41,9 +41,7 @@ def intake(
     )
     svc = get_services()
     needs = [o.order_id for o in svc.store.list() if str(o.status) == "needs_info"]
-    console.print(
-        f"needs_info {len(needs)}" + (f": {', '.join(needs)}" if needs else ""), highlight=False
-    )
+    console.print(f"needs_info {len(needs)}" + (f": {', '.join(needs)}" if needs else ""), highlight=False)
 
 
 def _loop(name: str, once: bool, interval: int, step) -> None:  # type: ignore[no-untyped-def]
@@ -65,9 +63,7 @@ def watch(
 
     def step() -> None:
         done = run_flow(watch_proofs)
-        console.print(
-            f"completed this pass: {len(done)}" + (f" ({', '.join(done)})" if done else "")
-        )
+        console.print(f"completed this pass: {len(done)}" + (f" ({', '.join(done)})" if done else ""))
 
     _loop("watch", once, svc.settings.watch_interval_seconds, step)
 
@@ -82,9 +78,7 @@ def sweep(
 
     def step() -> None:
         flagged = run_flow(deadline_sweep)
-        console.print(
-            f"newly overdue: {len(flagged)}" + (f" ({', '.join(flagged)})" if flagged else "")
-        )
+        console.print(f"newly overdue: {len(flagged)}" + (f" ({', '.join(flagged)})" if flagged else ""))
 
     _loop("sweep", once, svc.settings.sweep_interval_seconds, step)
 

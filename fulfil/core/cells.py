@@ -33,8 +33,7 @@ def guard_formula(value: str) -> str:
 def safe_display_name(name: str, limit: int = 120) -> str:
     """A file name as a person may safely see it: no control or bidi characters, no path, bounded."""
     cleaned = "".join(
-        "?" if ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cf") else ch
-        for ch in name
+        "?" if ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in name
     )
     cleaned = cleaned.replace("/", "_").replace("\\", "_").strip()
     if cleaned in ("", ".", ".."):

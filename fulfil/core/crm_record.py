@@ -36,9 +36,7 @@ def crm_fields(
     """Every CRM field for the order as display text; the sheet adapter guards formulas."""
     tz = order.timezone
     service = catalogue.get(order.service_code)
-    completed_at = next(
-        (h.at for h in reversed(order.history) if h.status == OrderStatus.COMPLETED), None
-    )
+    completed_at = next((h.at for h in reversed(order.history) if h.status == OrderStatus.COMPLETED), None)
     return {
         "order_id": order.order_id,
         "received_at": show(order.received_at, tz),

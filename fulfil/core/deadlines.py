@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
-_DATETIME_FORMATS = tuple(f"{d} {t}" for d in _DATE_FORMATS for t in ("%H:%M:%S", "%H:%M")) + (
+_DATETIME_FORMATS = (
+    *(f"{d} {t}" for d in _DATE_FORMATS for t in ("%H:%M:%S", "%H:%M")),
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%dT%H:%M",
 )

@@ -75,9 +75,7 @@ def admit(order: Order, draft: OrderDraft, checked: Checked, *, at: datetime) ->
         told = order.buyer_reachable
         if not told:
             text += " — pembeli tidak bisa dihubungi (email) / buyer has no usable email"
-        if not order.move_to(
-            OrderStatus.NEEDS_INFO, actor=SYSTEM, comment=text, at=at, notified=told
-        ):
+        if not order.move_to(OrderStatus.NEEDS_INFO, actor=SYSTEM, comment=text, at=at, notified=told):
             order.comment(text, actor=SYSTEM, at=at, notified=told)
         return [MessageKind.NEEDS_INFO] if told else []
     if not checked.paid:
@@ -100,9 +98,7 @@ def admit(order: Order, draft: OrderDraft, checked: Checked, *, at: datetime) ->
     return [MessageKind.CONFIRMATION]
 
 
-def dispatch(
-    order: Order, service: Service, division_name: str, *, at: datetime
-) -> list[MessageKind]:
+def dispatch(order: Order, service: Service, division_name: str, *, at: datetime) -> list[MessageKind]:
     if not order.move_to(
         OrderStatus.DISPATCHED,
         actor=SYSTEM,
@@ -154,9 +150,7 @@ def take_proofs(order: Order, files: list[FoundFile], rules: ProofRules, *, at: 
         seen.add(found.fingerprint)
         reason = judge_file(found, rules)
         shown = safe_display_name(found.name)
-        order.proofs.append(
-            ProofFile(shown, found.size, found.fingerprint, not reason, reason, found.link)
-        )
+        order.proofs.append(ProofFile(shown, found.size, found.fingerprint, not reason, reason, found.link))
         changed = True
         if reason:
             order.comment(f"Bukti ditolak: {shown} — {reason}", actor=SYSTEM, at=at)

@@ -124,11 +124,10 @@ def _check_quantity(raw: str, service: Service | None, problem) -> int | None:
         try:
             number = float(text)
         except ValueError:
-            number = None
+            number = float("nan")
         # A spreadsheet may write 10 as 10.0, or a huge entry as 1e9: both are whole numbers.
-        if number is not None and number == number and abs(number) != float("inf"):
-            if number.is_integer():
-                value = int(number)
+        if number == number and abs(number) != float("inf") and number.is_integer():
+            value = int(number)
     if value is None:
         problem(
             Problem(

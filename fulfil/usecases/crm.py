@@ -17,9 +17,7 @@ RECORDABLE = frozenset({OrderStatus.PROOF_RECEIVED, OrderStatus.RECORDED, OrderS
 def to_record(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
     if order_ids is None:
         return [o.order_id for o in svc.store.list({OrderStatus.PROOF_RECEIVED})]
-    return [
-        o.order_id for o in svc.store.get_many(order_ids) if o.status == OrderStatus.PROOF_RECEIVED
-    ]
+    return [o.order_id for o in svc.store.get_many(order_ids) if o.status == OrderStatus.PROOF_RECEIVED]
 
 
 def write_crm_rows(svc: Services, order_ids: list[str]) -> int:

@@ -14,11 +14,7 @@ from integrations.ports import ProofFolderSpec
 
 def ready_to_dispatch(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
     orders = svc.store.list(EDITABLE) if order_ids is None else svc.store.get_many(order_ids)
-    return [
-        o.order_id
-        for o in orders
-        if next_step(o, svc.catalogue.get(o.service_code)) == Step.DISPATCH
-    ]
+    return [o.order_id for o in orders if next_step(o, svc.catalogue.get(o.service_code)) == Step.DISPATCH]
 
 
 def open_proof_folders(svc: Services, order_ids: list[str]) -> dict[str, str]:

@@ -14,11 +14,7 @@ from integrations.ports import AdapterError, Envelope
 
 
 def to_complete(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
-    orders = (
-        svc.store.list({OrderStatus.RECORDED})
-        if order_ids is None
-        else svc.store.get_many(order_ids)
-    )
+    orders = svc.store.list({OrderStatus.RECORDED}) if order_ids is None else svc.store.get_many(order_ids)
     return [o.order_id for o in orders if o.status == OrderStatus.RECORDED]
 
 

@@ -12,9 +12,7 @@ from fulfil.usecases._unit import transact
 
 
 def waiting_for_proof(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
-    orders = (
-        svc.store.list(WAITING_FOR_PROOF) if order_ids is None else svc.store.get_many(order_ids)
-    )
+    orders = svc.store.list(WAITING_FOR_PROOF) if order_ids is None else svc.store.get_many(order_ids)
     return [o.order_id for o in orders if o.is_waiting_for_proof]
 
 

@@ -43,13 +43,8 @@ def read_table(path: Path) -> SourceTable:
     except UnicodeDecodeError:
         raise AdapterError(f"{path}: not UTF-8 text; export the sheet as CSV (UTF-8)") from None
     except Exception as exc:  # pandas and openpyxl raise many kinds for a broken file
-        raise AdapterError(
-            f"{path}: cannot be read as a form export ({type(exc).__name__}: {exc})"
-        ) from None
+        raise AdapterError(f"{path}: cannot be read as a form export ({type(exc).__name__}: {exc})") from None
     headers = [str(c).strip() for c in frame.columns]
     frame.columns = headers
-    rows = [
-        {h: ("" if v is None else str(v)) for h, v in rec.items()}
-        for rec in frame.to_dict("records")
-    ]
+    rows = [{h: ("" if v is None else str(v)) for h, v in rec.items()} for rec in frame.to_dict("records")]
     return SourceTable(path.name, headers, rows)

@@ -138,17 +138,13 @@ class OrderStore:
                 else:
                     result = conn.execute(
                         update(orders)
-                        .where(
-                            orders.c.order_id == order.order_id, orders.c.version == order.version
-                        )
+                        .where(orders.c.order_id == order.order_id, orders.c.version == order.version)
                         .values(**values, version=order.version + 1, updated_at=now)
                     )
                     if result.rowcount != 1:
                         raise StaleOrder(f"order {order.order_id} was changed by another run")
                     known = conn.execute(
-                        select(func.count())
-                        .select_from(history)
-                        .where(history.c.order_id == order.order_id)
+                        select(func.count()).select_from(history).where(history.c.order_id == order.order_id)
                     ).scalar_one()
                 new_entries = order.history[known:]
                 if new_entries:
@@ -235,9 +231,7 @@ class OrderStore:
 
     def get_cursor(self, name: str) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(cursors.c.value).where(cursors.c.name == name)
-            ).scalar_one_or_none()
+            return conn.execute(select(cursors.c.value).where(cursors.c.name == name)).scalar_one_or_none()
 
     def set_cursor(self, name: str, value: str) -> None:
         with self.engine.begin() as conn:

@@ -46,9 +46,7 @@ def upgrade() -> None:
     op.create_table(
         "order_history",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "order_id", sa.String(64), sa.ForeignKey("orders.order_id"), nullable=False, index=True
-        ),
+        sa.Column("order_id", sa.String(64), sa.ForeignKey("orders.order_id"), nullable=False, index=True),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("status", sa.String(32), nullable=False),
         sa.Column("comment", sa.Text, nullable=False),
