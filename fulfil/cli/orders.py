@@ -9,7 +9,7 @@ import typer
 
 from fulfil.cli._common import console, get_services, order_table
 from fulfil.core.status import OrderStatus
-from fulfil.usecases import admin
+from fulfil.usecases import admin, notify
 from fulfil.usecases.summary import brief, detail
 
 app = typer.Typer(help="List, inspect, assign and cancel orders.", no_args_is_help=True)
@@ -86,5 +86,9 @@ def cancel_order(
     """Cancel an order that has no accepted proof yet; the buyer gets a message with the reason."""
     svc = get_services()
     order = admin.cancel_order(svc, order_id.strip().upper(), reason=reason, actor=f"ops:{by}")
-    console.print(f"{order.order_id} is {order.status}", highlight=False)
-    console.print("the buyer's message is queued; `fulfil watch --once` or the next run sends it")
+    sent = notify.send_pending(svc)
+    console.print(
+        f"{order.order_id} is {order.status}; messages sent: {len(sent.sent)}"
+        + (f", failed: {', '.join(sent.failed)}" if sent.failed else ""),
+        highlight=False,
+    )

@@ -1,0 +1,3 @@
+from fulfil.cli import main
+
+main()

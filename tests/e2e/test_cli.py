@@ -1,0 +1,174 @@
+"""The `fulfil` command as a person runs it: a subprocess against the harness's Prefect API."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES
+from tests.e2e.conftest import FULFIL
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+
+def run(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([FULFIL, *args], env=env, capture_output=True, text=True, timeout=240, check=False)
+    if ok:
+        assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory, prefect_api: str) -> tuple[Path, dict]:
+    """One demo run shared by the read-only checks below (the demo takes a few seconds)."""
+    import os
+
+    home = tmp_path_factory.mktemp("demo") / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "FULFIL_"))}
+    env.update(FULFIL_HOME=str(home), PREFECT_API_URL=prefect_api, COLUMNS="200")
+    first = run(env, "demo")
+    return home, {"env": env, "first": first}
+
+
+def _counts(home: Path) -> tuple[int, int]:
+    with (home / "crm.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))[1:]
+    return len(rows), len(list((home / "outbox").glob("*.eml")))
+
+
+def test_demo_shows_every_stage_and_a_rerun_changes_nothing(demo_home) -> None:  # type: ignore[no-untyped-def]
+    home, ctx = demo_home
+    out = ctx["first"].stdout
+    for status in ("completed", "needs_info", "awaiting_payment", "dispatched"):
+        assert status in out
+    before = _counts(home)
+    assert before[0] >= 4 and before[1] >= 10
+
+    again = run(ctx["env"], "demo")
+
+    assert _counts(home) == before
+    assert "new': 0" in again.stdout or "'new': 0" in again.stdout
+
+
+def test_crm_sheet_has_no_formula_cell_and_keeps_leading_zeros(demo_home) -> None:  # type: ignore[no-untyped-def]
+    home, _ = demo_home
+    with (home / "crm.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][0] == "ID Order"
+    cells = [c for r in rows for c in r]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    by_id = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert by_id["INV-0001"]["No. WhatsApp"] == "081234567890"
+    assert by_id["INV-0008"]["Nama Pembeli"].startswith("'=HYPERLINK")
+    assert by_id["INV-0003"]["Nama Pembeli"] == "Đặng Thu Trang"
+
+
+def test_orders_list_json_and_show_json(demo_home) -> None:  # type: ignore[no-untyped-def]
+    _, ctx = demo_home
+    listed = json.loads(run(ctx["env"], "orders", "list", "--json").stdout)
+    one = next(o for o in listed if o["order_id"] == "INV-0001")
+    assert {"order_id", "status", "service_code", "deadline", "overdue"} <= one.keys()
+    assert one["deadline"].endswith("+07:00")
+
+    needs = json.loads(run(ctx["env"], "orders", "list", "--status", "needs_info", "--json").stdout)
+    assert {o["status"] for o in needs} == {"needs_info"}
+
+    shown = json.loads(run(ctx["env"], "orders", "show", "INV-0004", "--json").stdout)
+    assert shown["problems"][0]["field"] == "quantity"
+    entry = shown["history"][0]
+    assert {"status", "comment", "notified", "actor", "at"} <= entry.keys()
+
+
+def test_assign_then_cancel_with_reason_tells_the_buyer(demo_home) -> None:  # type: ignore[no-untyped-def]
+    home, ctx = demo_home
+    out = run(ctx["env"], "orders", "assign", "INV-0010", "--to", "Yoga", "--by", "Dewi").stdout
+    assert "assigned" in out
+    run(ctx["env"], "orders", "cancel", "INV-0010", "--reason", "Pembeli minta batal")
+    shown = json.loads(run(ctx["env"], "orders", "show", "INV-0010", "--json").stdout)
+    assert shown["status"] == "cancelled"
+    assert [h["actor"] for h in shown["history"]][-2:] == ["lead:Dewi", "ops:admin"]
+    eml = (home / "outbox" / "INV-0010.cancelled.eml").read_text(encoding="utf-8")
+    assert "X-Fulfil-Kind: cancelled" in eml
+
+
+@pytest.mark.parametrize(
+    ("args", "extra_env", "says"),
+    [
+        (["intake", "/no/such/orders.csv"], {}, "not found"),
+        (["orders", "show", "INV-9999"], {}, "no order with ID"),
+        (["orders", "cancel", "INV-0001", "--reason", "x"], {}, "cannot move an order from completed"),
+        (["orders", "list"], {"FULFIL_TIMEZONE": "Mars/Olympus"}, "FULFIL_TIMEZONE"),
+        (["orders", "list"], {"FULFIL_CRM": "excel"}, "FULFIL_CRM"),
+    ],
+)
+def test_errors_are_one_clear_line_without_traceback(demo_home, args, extra_env, says) -> None:  # type: ignore[no-untyped-def]
+    _, ctx = demo_home
+    done = run({**ctx["env"], **extra_env}, *args, ok=False)
+    assert done.returncode != 0
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_an_unreadable_spreadsheet_is_refused_clearly(cli_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "orders.xlsx"
+    broken.write_bytes(b"this is not a spreadsheet")
+    done = run(cli_env, "intake", str(broken), ok=False)
+    assert done.returncode == 1
+    assert "orders.xlsx" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_file_missing_required_columns_is_refused_naming_them(cli_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "orders.csv"
+    path.write_text("Timestamp,Nama,Email\n23/11/2026 10:00:00,Siti,siti@gmail.com\n", encoding="utf-8")
+    done = run(cli_env, "intake", str(path), ok=False)
+    assert "Kode Layanan" in done.stderr and "Jumlah" in done.stderr
+
+
+def test_intake_prints_counts(cli_env) -> None:  # type: ignore[no-untyped-def]
+    out = run(cli_env, "intake", str(EXAMPLES / "orders.csv")).stdout
+    assert "rows 13" in out and "needs_info" in out
+    again = run(cli_env, "intake", str(EXAMPLES / "orders.csv")).stdout
+    assert "new 0" in again and "dispatched 0" in again
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["demo"],
+        ["intake"],
+        ["watch"],
+        ["sweep"],
+        ["serve"],
+        ["advance"],
+        ["orders"],
+        ["orders", "list"],
+        ["orders", "show"],
+        ["orders", "assign"],
+        ["orders", "cancel"],
+    ],
+)
+def test_every_command_explains_itself(cli_env, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    out = run(cli_env, *command, "--help").stdout
+    assert "Usage:" in out and len(out.splitlines()) > 4
+
+
+def test_store_commands_do_not_load_prefect(cli_env) -> None:  # type: ignore[no-untyped-def]
+    """`orders list` must stay fast enough to call once per order from a script."""
+    code = (
+        "import sys\n"
+        "from fulfil.cli import app\n"
+        "try:\n    app(['orders', 'list', '--json'])\n"
+        "except SystemExit:\n    pass\n"
+        "print('prefect' in sys.modules)\n"
+    )
+    from tests.e2e.conftest import sys as _sys
+
+    done = subprocess.run(
+        [_sys.executable, "-c", code], env=cli_env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "False"
