@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
@@ -46,6 +48,15 @@ class ProofRules(_Strict):
         return int(self.max_size_mb * 1024 * 1024)
 
 
+class Deliverable(_Strict):
+    """What the team hands over that can be counted against the ordered quantity."""
+
+    patterns: list[str] = Field(min_length=1, description="file name globs, e.g. akun*.csv")
+    count: Literal["rows", "files"] = "rows"
+    check: Literal["equal", "at_least", "none"] = "equal"
+    unit: Names = Names(id="unit", en="units")
+
+
 class Service(_Strict):
     code: str
     name: Names
@@ -56,6 +67,7 @@ class Service(_Strict):
     lead_time_hours: int = Field(gt=0)
     proof: ProofRules
     notes_to_buyer: bool = False
+    deliverable: Deliverable | None = None
 
     @property
     def can_dispatch(self) -> bool:

@@ -13,6 +13,8 @@ from fulfil.core.phone import normalise_phone
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+# "1.000" is one thousand as Indonesians write it; "1,000" as English speakers do.
+_THOUSANDS = re.compile(r"^\d{1,3}([.,])\d{3}(\1\d{3})*$")
 # Bounds for a quantity when the service is unknown, so the reason can still be specific.
 _ANY_SERVICE_MAX = 1_000_000
 PAID_WORDS = frozenset({"lunas", "sudah bayar", "sudah dibayar", "paid", "ya", "yes"})
@@ -120,6 +122,8 @@ def _check_quantity(raw: str, service: Service | None, problem) -> int | None:
     value: int | None = None
     if _INTEGER.match(text):
         value = int(text)
+    elif _THOUSANDS.match(text):
+        value = int(text.replace(".", "").replace(",", ""))
     else:
         try:
             number = float(text)

@@ -23,7 +23,8 @@ class CsvCrmSheet:
     def rows(self) -> list[dict[str, str]]:
         if not self.path.exists():
             return []
-        with self.path.open(newline="", encoding="utf-8") as fh:
+        # utf-8-sig: a sheet saved back by Excel as "CSV UTF-8" starts with a byte-order mark.
+        with self.path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh)
             found = next(reader, None)
             if found is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from datetime import date, datetime, time
+
 import pandas as pd
 
 from integrations.ports import AdapterError, SourceTable
@@ -19,7 +21,12 @@ class FileOrderSource:
 
     def files(self) -> list[Path]:
         if self.path.is_dir():
-            return sorted(p for p in self.path.iterdir() if p.suffix.lower() in SUFFIXES)
+            # Skip Excel's "~$" lock files and hidden files (macOS "._x.csv" among them).
+            return sorted(
+                p
+                for p in self.path.iterdir()
+                if p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))
+            )
         if not self.path.exists():
             raise AdapterError(f"file not found: {self.path}")
         if self.path.suffix.lower() not in SUFFIXES:
@@ -33,7 +40,7 @@ class FileOrderSource:
 def read_table(path: Path) -> SourceTable:
     try:
         if path.suffix.lower() == ".xlsx":
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            frame = pd.read_excel(path, dtype=object, keep_default_na=False, engine="openpyxl")
         else:
             frame = pd.read_csv(
                 path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=True
@@ -46,5 +53,20 @@ def read_table(path: Path) -> SourceTable:
         raise AdapterError(f"{path}: cannot be read as a form export ({type(exc).__name__}: {exc})") from None
     headers = [str(c).strip() for c in frame.columns]
     frame.columns = headers
-    rows = [{h: ("" if v is None else str(v)) for h, v in rec.items()} for rec in frame.to_dict("records")]
+    rows = [{h: _cell_text(v) for h, v in rec.items()} for rec in frame.to_dict("records")]
     return SourceTable(path.name, headers, rows)
+
+
+def _cell_text(value: object) -> str:
+    """A typed spreadsheet cell as the text a person typed: a date stays a date, 10.0 stays 10."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()  # a date cell: the whole day, like a typed date
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,57 @@
+"""Integration fixtures: a real store (SQLite, and the --database-url one when given) and workers on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from fulfil import bootstrap
+from fulfil.bootstrap import Services
+from fulfil.settings import Settings
+from integrations.store import OrderStore
+from integrations.store.tables import metadata
+from tests.conftest import NOW
+
+
+@pytest.fixture(params=["sqlite", "database-url"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database nobody used yet: a SQLite file, or the --database-url one emptied first."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'fulfil.db'}"
+    url = request.config.getoption("--database-url")
+    if not url:
+        pytest.skip("no --database-url given")
+    engine = create_engine(url)
+    try:
+        metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[OrderStore]:
+    opened = OrderStore.open(store_url)
+    yield opened
+    opened.engine.dispose()
+
+
+@pytest.fixture
+def make_worker(home: Path, store_url: str) -> Iterator[Callable[[], Services]]:
+    """Services as a separate worker process would build them, all on the same store."""
+    built: list[Services] = []
+
+    def make() -> Services:
+        services = bootstrap.build(Settings(home=home, database_url=store_url))
+        services.clock = lambda: NOW
+        built.append(services)
+        return services
+
+    yield make
+    for services in built:
+        services.store.engine.dispose()
