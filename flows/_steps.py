@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.crm import mark_recorded, write_crm_rows
+from tasks.crm import mark_recorded, sync_crm_rows
 from tasks.notify import complete_orders, send_outbox
 from tasks.proofs import judge_proofs, scan_proof_folders
 
@@ -14,11 +14,9 @@ def after_dispatch(order_ids: list[str] | None = None) -> list[str]:
     moves on here too.
     """
     judge_proofs(scan_proof_folders(order_ids))
-    to_mark = write_crm_rows(order_ids)
-    mark_recorded(to_mark)
+    mark_recorded(sync_crm_rows())
     done = complete_orders(order_ids)
     send_outbox()
-    if done:
-        # Refresh the rows so the sheet shows the final status and when the buyer was told.
-        write_crm_rows([], refresh=done)
+    # The rows now show the final status and when the buyer was told.
+    sync_crm_rows()
     return done

@@ -39,6 +39,8 @@ def _explain(path: Path, exc: ValidationError, prefix: str = "") -> ConfigError:
 def load_catalogue(config_dir: Path) -> Catalogue:
     path = config_dir / "services.yaml"
     data = _read_yaml(path) or {}
+    if not isinstance(data, dict) or not isinstance(data.get("services") or {}, dict):
+        raise ConfigError(f"{path}: expected `divisions:` and `services:` mappings at the top level")
     services = data.get("services") or {}
     # The code is the key in the file; copy it in so each service knows its own code.
     for code, body in services.items():

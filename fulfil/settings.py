@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     shop_email: str = "toko@localhost"
     ops_email: str = "ops@localhost"
 
+    note_limit: int = Field(5000, ge=100, description="longest team note kept, in characters")
+    late_note_days: int = Field(14, ge=0, description="how long after completion team notes are still read")
+
     watch_interval_seconds: int = Field(60, ge=5)
     sweep_interval_seconds: int = Field(900, ge=30)
     intake_interval_seconds: int = Field(300, ge=30)

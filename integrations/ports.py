@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from fulfil.core.pipeline import FoundFile
+from fulfil.core.handover import FoundFile
 
 
 class AdapterError(Exception):
@@ -47,6 +47,10 @@ class ProofStore(Protocol):
         """The files now in each order's folder, the README fulfil wrote left out."""
         ...
 
+    def fetch(self, order_id: str, found: FoundFile) -> bytes:
+        """The contents of one listed file (a note to read, a deliverable to count)."""
+        ...
+
 
 class CrmSheet(Protocol):
     def upsert(self, rows: Iterable[Mapping[str, str]]) -> None:
@@ -69,7 +73,13 @@ class Envelope:
     def message_id(self) -> str:
         # The same (order, kind) always carries the same Message-ID, so a resend after a crash
         # is recognisable as the same message.
-        return f"<{self.order_id}.{self.kind}@fulfil.invalid>"
+        key = self.kind.replace(":", ".")
+        return f"<{self.order_id}.{key}@fulfil.invalid>"
+
+    @property
+    def base_kind(self) -> str:
+        """The message kind without its qualifier (`proof_rejected:…` is a proof_rejected)."""
+        return self.kind.partition(":")[0]
 
 
 class Notifier(Protocol):

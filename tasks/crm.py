@@ -8,14 +8,12 @@ from fulfil.usecases import crm as uc
 from tasks._runtime import log, services
 
 
-@task(name="write-crm-rows", retries=2, retry_delay_seconds=[2, 10])
-def write_crm_rows(order_ids: list[str] | None = None, *, refresh: list[str] | None = None) -> list[str]:
-    """Upsert the CRM rows of orders with an accepted proof (and refresh `refresh`)."""
-    svc = services()
-    ids = uc.to_record(svc, order_ids) + list(refresh or [])
-    written = uc.write_crm_rows(svc, ids)
-    log(f"CRM rows written: {written}")
-    return [i for i in ids if i not in (refresh or [])]
+@task(name="sync-crm-rows", retries=2, retry_delay_seconds=[2, 10])
+def sync_crm_rows() -> list[str]:
+    """Write every CRM row whose order changed since it was last written."""
+    written = uc.sync_crm_rows(services())
+    log(f"CRM rows written: {len(written)}")
+    return written
 
 
 @task(name="mark-recorded")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 import shutil
 from datetime import date, datetime, timedelta
@@ -20,22 +21,51 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "orders.csv"
 EXAMPLE_DAY = date(2026, 11, 23)
 DATE_COLUMNS = ("Timestamp", "Deadline")
 
-# What the technical team drops in each order's folder during the demo.
-TEAM_DROPS: dict[str, tuple[str, bytes]] = {
-    "INV-0001": (
-        "akun-gmail.csv",
-        b"email,catatan\n"
-        + b"".join(f"demo.akun{i:02d}@gmail.com,siap pakai\n".encode() for i in range(1, 11)),
-    ),
-    "INV-0002": ("screenshot-followers.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
-    "INV-0003": ("serah-terima-website.pdf", b"%PDF-1.4\n% demo\n%%EOF\n"),
-    "INV-0008": (
-        "akun-gmail.csv",
-        b"email\ndemo.x1@gmail.com\ndemo.x2@gmail.com\ndemo.x3@gmail.com\n",
-    ),
-    "INV-0009": ("bukti.png", b""),  # an empty upload: rejected, the order keeps waiting
-    "INV-0012": ("akun-gmail.xlsx", b"PK\x03\x04" + b"\0" * 128),
-}
+
+def _accounts_csv(n: int, start: int = 1) -> bytes:
+    # Demo credentials: fulfil counts these rows and never copies them anywhere.
+    lines = ["email,password"] + [
+        f"demo.akun{i:02d}@gmail.com,Demo-Rahasia-{i:02d}!" for i in range(start, start + n)
+    ]
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+def _accounts_xlsx(n: int) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["email", "password"])
+    for i in range(1, n + 1):
+        sheet.append([f"demo.tim{i:02d}@gmail.com", f"Demo-Rahasia-{i:02d}!"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# What the technical team drops in the order folders, round by round.
+TEAM_ROUNDS: list[dict[str, list[tuple[str, bytes]]]] = [
+    {
+        "INV-0001": [("akun-gmail.csv", _accounts_csv(8))],  # 8 of 10: rejected, keeps waiting
+        "INV-0002": [
+            ("screenshot-followers.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
+            ("CATATAN.txt", b"Followers masuk bertahap dalam 24 jam; mohon akun jangan diprivate.\n"),
+        ],
+        "INV-0003": [("serah-terima-website.pdf", b"%PDF-1.4\n% demo\n%%EOF\n")],
+        "INV-0008": [("akun-gmail.csv", _accounts_csv(3))],
+        "INV-0009": [("bukti.png", b"")],  # an empty upload: rejected, the order keeps waiting
+        "INV-0012": [("akun-gmail.xlsx", b"")],  # filled in below: a real workbook of 20 rows
+    },
+    {
+        "INV-0001": [
+            ("akun-gmail-lengkap.csv", _accounts_csv(10, start=1)),
+            (
+                "catatan.txt",
+                b"Semua akun sudah diverifikasi nomor HP. Ganti password setelah login.\n",
+            ),
+        ],
+    },
+]
 
 
 def demo(
@@ -61,14 +91,12 @@ def demo(
     console.print(f"[bold]1/4 intake[/] of {source}")
     counts = run_flow(intake, source=str(source))
     console.print(f"     {counts}", highlight=False)
-    console.print("[bold]2/4 technical team[/] drops proofs in the order folders")
-    for order_id, (name, content) in TEAM_DROPS.items():
-        folder = home / "drive" / order_id
-        if folder.is_dir() and not (folder / name).exists():
-            (folder / name).write_bytes(content)
-            console.print(f"     {order_id}/{name} ({len(content)} bytes)", highlight=False)
-    console.print("[bold]3/4 proof watch[/]: accept proofs, write the CRM sheet, tell buyers")
-    run_flow(watch_proofs)
+    for number, drops in enumerate(TEAM_ROUNDS, start=1):
+        console.print(f"[bold]2/4 technical team, round {number}[/]: drops proofs and notes")
+        _drop(home, drops)
+        console.print("[bold]3/4 proof watch[/]: check deliveries, write the CRM sheet, tell buyers")
+        done = run_flow(watch_proofs)
+        console.print(f"     completed: {', '.join(done) or '-'}", highlight=False)
     console.print("[bold]4/4 deadline sweep[/]")
     run_flow(deadline_sweep)
 
@@ -79,10 +107,23 @@ def demo(
         f"CRM sheet: {home / 'crm.csv'} ({crm_rows} rows)\n"
         f"Outbox:    {home / 'outbox'} ({eml} .eml files)\n"
         f"Drive:     {home / 'drive'} (one folder per dispatched order)\n"
-        "Details:   fulfil orders show INV-0004   ·   Prefect UI: prefect server start, "
+        "Details:   fulfil orders show INV-0001 (a short delivery, then a complete one)   ·   Prefect UI: prefect server start, "
         "then http://127.0.0.1:4200",
         highlight=False,
     )
+
+
+def _drop(home: Path, drops: dict[str, list[tuple[str, bytes]]]) -> None:
+    """Act as the team: put files in order folders that exist and do not have them yet."""
+    for order_id, files in drops.items():
+        folder = home / "drive" / order_id
+        for name, content in files:
+            target = folder / name
+            if not folder.is_dir() or target.exists():
+                continue
+            data = _accounts_xlsx(20) if name.endswith(".xlsx") else content
+            target.write_bytes(data)
+            console.print(f"     {order_id}/{name} ({len(data)} bytes)", highlight=False)
 
 
 def _demo_source(home: Path) -> Path:

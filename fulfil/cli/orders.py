@@ -57,6 +57,11 @@ def show_order(
     for p in data["proofs"]:
         verdict = "[green]accepted[/]" if p["accepted"] else f"[red]rejected[/] {p['reason']}"
         console.print(f"  proof {p['file']} ({p['size']} bytes) {verdict}", highlight=False)
+    for d in data["deliverables"]:
+        verdict = "[green]accepted[/]" if d["accepted"] else "[red]rejected[/]"
+        console.print(f"  delivered {d['file']}: {d['count']} ({d['reason']}) {verdict}", highlight=False)
+    for n in data["notes"]:
+        console.print(f"  team note ({n['source']}, {n['at']}): {n['text']}", highlight=False)
     console.print("history:")
     for h in data["history"]:
         told = " (buyer notified)" if h["notified"] else ""

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from fulfil.core.catalogue import Catalogue
 from fulfil.core.deadlines import show
+from fulfil.core.handover import delivered_count
 from fulfil.core.order import Order
 from fulfil.core.status import OrderStatus
 
@@ -23,6 +24,7 @@ CRM_FIELDS = (
     "assignee",
     "status",
     "proofs",
+    "delivered_count",
     "team_notes",
     "completed_at",
     "overdue",
@@ -36,6 +38,7 @@ def crm_fields(
     """Every CRM field for the order as display text; the sheet adapter guards formulas."""
     tz = order.timezone
     service = catalogue.get(order.service_code)
+    delivered = delivered_count(order, service)
     completed_at = next((h.at for h in reversed(order.history) if h.status == OrderStatus.COMPLETED), None)
     return {
         "order_id": order.order_id,
@@ -51,9 +54,21 @@ def crm_fields(
         "division": catalogue.division_of(service).name if service else "",
         "assignee": order.assignee,
         "status": str(order.status),
-        "proofs": ", ".join(p.link or p.name for p in order.accepted_proofs),
-        "team_notes": "",
+        "proofs": _proofs(order),
+        "delivered_count": "" if delivered is None else str(delivered),
+        "team_notes": "\n".join(n.text for n in order.team_notes),
         "completed_at": show(completed_at, tz),
         "overdue": "ya" if order.overdue else "tidak",
         "buyer_notified_at": show(buyer_notified_at, tz),
     }
+
+
+def _proofs(order: Order) -> str:
+    """Accepted proof names or links; a deliverable shows its count and MD5, never its contents."""
+    counted = {d.fingerprint: d for d in order.deliverables if d.accepted}
+    shown = []
+    for p in order.accepted_proofs:
+        d = counted.get(p.fingerprint)
+        where = p.link or p.name
+        shown.append(f"{where} ({d.count}, md5 {d.md5})" if d and d.md5 else where)
+    return "\n".join(shown)

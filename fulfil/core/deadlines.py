@@ -18,6 +18,14 @@ class UnreadableDate(ValueError):
 
 
 def parse_when(text: str, tz: str) -> tuple[datetime, bool]:
+    try:
+        return _parse_when(text, tz)
+    except OverflowError:
+        # A date at the edge of the calendar (year 1, year 9999) cannot move to UTC.
+        raise UnreadableDate(text) from None
+
+
+def _parse_when(text: str, tz: str) -> tuple[datetime, bool]:
     """Parse a date or date-time written in `tz`; return it in UTC and whether a time was given.
 
     Accepts ISO (`2026-11-30`, `2026-11-30 17:00`, with an offset too) and the day-first forms

@@ -8,7 +8,8 @@ _ALLOWED = re.compile(r"[^A-Za-z0-9._-]+")
 
 def clean_order_id(raw: str) -> str:
     """An ID as the source wrote it, reduced to characters safe in folder and run names."""
-    return _ALLOWED.sub("-", raw.strip()).strip("-").upper()[:64]
+    # No leading/trailing dots or dashes: "." and ".." are not folder names.
+    return _ALLOWED.sub("-", raw.strip()).strip("-.").upper()[:64]
 
 
 def derive_order_id(submitted_at: str, buyer_email: str, buyer_name: str = "") -> str:

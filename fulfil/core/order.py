@@ -46,6 +46,28 @@ class ProofFile:
     link: str = ""
 
 
+@dataclass(frozen=True)
+class TeamNote:
+    """Additional notes ("keterangan tambahan") the technical team left for the order."""
+
+    text: str
+    source: str
+    at: datetime
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A counted deliverable: its name, count and MD5, never its contents (they may be passwords)."""
+
+    file: str
+    count: int | None
+    md5: str
+    accepted: bool
+    reason: str
+    fingerprint: str
+
+
 @dataclass
 class Order:
     order_id: str
@@ -69,6 +91,8 @@ class Order:
     overdue_at: datetime | None = None
     assignee: str = ""
     proofs: list[ProofFile] = field(default_factory=list)
+    team_notes: list[TeamNote] = field(default_factory=list)
+    deliverables: list[Delivered] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     # Opaque to the core: the store's optimistic-lock counter.
     version: int = 0

@@ -3,7 +3,8 @@
 import re
 
 _SEPARATORS = re.compile(r"[\s\-().]")
-_INDONESIAN_MOBILE = re.compile(r"^(?:\+62|62|0)?(8\d{7,12})$")
+# "+62 (0)812…" is written too: the zero after the country code is dropped.
+_INDONESIAN_MOBILE = re.compile(r"^(?:\+62|62)?0?(8\d{7,12})$")
 _INTERNATIONAL = re.compile(r"^\+[1-9]\d{7,14}$")
 
 

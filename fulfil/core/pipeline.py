@@ -6,14 +6,11 @@ change; the caller saves both in one transaction, so a change and its message ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from pathlib import PurePath
 
-from fulfil.core.catalogue import ProofRules, Service
-from fulfil.core.cells import safe_display_name
-from fulfil.core.order import SYSTEM, Order, ProofFile
+from fulfil.core.catalogue import Service
+from fulfil.core.order import SYSTEM, Order
 from fulfil.core.status import EDITABLE, OrderStatus
 from fulfil.core.validation import Checked, OrderDraft
 
@@ -25,6 +22,7 @@ class MessageKind(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     OVERDUE_ALERT = "overdue_alert"
+    PROOF_REJECTED = "proof_rejected"
 
 
 # Who each kind of message is for.
@@ -107,64 +105,6 @@ def dispatch(order: Order, service: Service, division_name: str, *, at: datetime
     ):
         return []
     return [MessageKind.DISPATCH]
-
-
-@dataclass(frozen=True)
-class FoundFile:
-    """A file seen in an order's proof folder, before it is judged."""
-
-    name: str
-    size: int
-    fingerprint: str
-    link: str = ""
-
-
-def judge_file(found: FoundFile, rules: ProofRules) -> str:
-    """Why a proof file is rejected, in both languages; empty when it is acceptable."""
-    ext = PurePath(found.name).suffix.lower().lstrip(".")
-    allowed = ", ".join(rules.allowed_types)
-    if found.size == 0:
-        return "File kosong / Empty file"
-    if ext not in {t.lower() for t in rules.allowed_types}:
-        shown = ext or "tanpa ekstensi"
-        return f"Jenis file '{shown}' tidak diterima (boleh: {allowed}) / File type not accepted ({allowed})"
-    if found.size > rules.max_bytes:
-        mb = found.size / 1024 / 1024
-        return (
-            f"File terlalu besar ({mb:.1f} MB, maks {rules.max_size_mb:g} MB) / "
-            f"File too large ({mb:.1f} MB, max {rules.max_size_mb:g} MB)"
-        )
-    return ""
-
-
-def take_proofs(order: Order, files: list[FoundFile], rules: ProofRules, *, at: datetime) -> bool:
-    """Judge files not seen before; move the order to proof_received once enough are accepted.
-
-    Returns True when anything was recorded on the order.
-    """
-    seen = {p.fingerprint for p in order.proofs}
-    changed = False
-    for found in files:
-        if found.fingerprint in seen:
-            continue
-        seen.add(found.fingerprint)
-        reason = judge_file(found, rules)
-        shown = safe_display_name(found.name)
-        order.proofs.append(ProofFile(shown, found.size, found.fingerprint, not reason, reason, found.link))
-        changed = True
-        if reason:
-            order.comment(f"Bukti ditolak: {shown} — {reason}", actor=SYSTEM, at=at)
-    accepted = order.accepted_proofs
-    if order.is_waiting_for_proof and len(accepted) >= rules.min_files:
-        names = ", ".join(p.name for p in accepted)
-        order.move_to(
-            OrderStatus.PROOF_RECEIVED,
-            actor=SYSTEM,
-            comment=f"Bukti diterima: {names} / Proof received",
-            at=at,
-        )
-        changed = True
-    return changed
 
 
 def record(order: Order, *, at: datetime) -> bool:

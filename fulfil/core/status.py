@@ -36,6 +36,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 
 WAITING_FOR_PROOF = frozenset({S.DISPATCHED, S.ASSIGNED})
 FINAL = frozenset({S.COMPLETED, S.CANCELLED})
+# Orders that have a CRM row, kept in step with the order from the moment its proof is accepted.
+IN_CRM = frozenset({S.PROOF_RECEIVED, S.RECORDED, S.COMPLETED})
 # Orders whose source row may still be edited by the buyer and re-validated.
 EDITABLE = frozenset({S.RECEIVED, S.NEEDS_INFO, S.AWAITING_PAYMENT})
 

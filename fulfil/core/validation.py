@@ -116,6 +116,16 @@ def validate(
 
 def _check_quantity(raw: str, service: Service | None, problem) -> int | None:
     text = raw.strip().replace("_", "")
+    if len(text) > 20:
+        # Far beyond any quantity, and int() refuses strings of thousands of digits.
+        problem(
+            Problem(
+                "quantity",
+                f"Jumlah '{text[:20]}…' terlalu panjang",
+                f"Quantity '{text[:20]}…' is far too long",
+            )
+        )
+        return None
     if not text:
         problem(Problem("quantity", "Jumlah wajib diisi", "Quantity is required"))
         return None
@@ -163,13 +173,8 @@ def _check_deadline(
         if service is None:
             problem(Problem("deadline", "Deadline wajib diisi", "Deadline is required"))
             return None
-        start = now
-        if draft.submitted_at.strip():
-            try:
-                start, _ = parse_when(draft.submitted_at, tz)
-            except UnreadableDate:
-                start = now
-        return default_deadline(max(start, now), service.lead_time_hours)
+        # The lead time runs from when the order reaches the shop's pipeline.
+        return default_deadline(now, service.lead_time_hours)
     try:
         deadline, _ = parse_when(raw, tz)
     except UnreadableDate:

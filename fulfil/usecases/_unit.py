@@ -13,10 +13,10 @@ from fulfil.core.pipeline import BUYER_KINDS, MessageKind
 from integrations.store import OutboxMessage, StaleOrder
 
 # A decision changes the order and returns the messages to queue, or None when nothing changed.
-Decision = Callable[[Order], list[MessageKind] | None]
+Decision = Callable[[Order], list[str] | list[MessageKind] | None]
 
 
-def recipient(svc: Services, order: Order, kind: MessageKind) -> str:
+def recipient(svc: Services, order: Order, kind: MessageKind | str) -> str:
     if kind in BUYER_KINDS:
         return order.buyer_email if order.buyer_reachable else ""
     service = svc.catalogue.get(order.service_code)
@@ -26,16 +26,18 @@ def recipient(svc: Services, order: Order, kind: MessageKind) -> str:
     return division.lead.email if kind == MessageKind.OVERDUE_ALERT else division.email
 
 
-def outbox_messages(
-    svc: Services, order: Order, kinds: list[MessageKind], **extra: Any
-) -> list[OutboxMessage]:
+def outbox_messages(svc: Services, order: Order, keys: list[str], **extra: Any) -> list[OutboxMessage]:
+    """Render the messages the core asked for. A key is a kind, or `kind:qualifier` for kinds
+    sent once per file (the qualifier ends the fingerprint of the file it is about)."""
     out = []
-    for kind in kinds:
+    for key in keys:
+        kind, _, qualifier = str(key).partition(":")
         to = recipient(svc, order, kind)
         if not to:
             continue  # the core already said so in the history when it chose not to tell
-        text = svc.composer.compose(str(kind), order, **extra)
-        out.append(OutboxMessage(order.order_id, str(kind), to, text.subject, text.body))
+        about = next((p for p in order.proofs if qualifier and p.fingerprint.endswith(qualifier)), None)
+        text = svc.composer.compose(kind, order, proof=about, **extra)
+        out.append(OutboxMessage(order.order_id, str(key), to, text.subject, text.body))
     return out
 
 

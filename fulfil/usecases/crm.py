@@ -1,8 +1,6 @@
-"""The CRM sheet: one row per order, found by ID, written and then marked on the order."""
+"""The CRM sheet: a projection of the store, one row per order found by ID, kept in step."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from fulfil.bootstrap import Services
 from fulfil.core.crm_record import crm_fields
@@ -11,33 +9,29 @@ from fulfil.core.pipeline import MessageKind, record
 from fulfil.core.status import OrderStatus
 from fulfil.usecases._unit import transact
 
-RECORDABLE = frozenset({OrderStatus.PROOF_RECEIVED, OrderStatus.RECORDED, OrderStatus.COMPLETED})
 
+def sync_crm_rows(svc: Services) -> list[str]:
+    """Upsert, in one batch, the rows of every order changed since its row was written.
 
-def to_record(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
-    if order_ids is None:
-        return [o.order_id for o in svc.store.list({OrderStatus.PROOF_RECEIVED})]
-    return [o.order_id for o in svc.store.get_many(order_ids) if o.status == OrderStatus.PROOF_RECEIVED]
-
-
-def write_crm_rows(svc: Services, order_ids: list[str]) -> int:
-    """Upsert the CRM rows of these orders (one batch); the sheet finds each row by order ID."""
-    orders = [o for o in svc.store.get_many(order_ids) if o.status in RECORDABLE]
+    Returns the orders written. A crash before the flag is cleared only means the same rows
+    are written again next time: the sheet finds each row by order ID.
+    """
+    stale = svc.store.crm_stale()
+    if not stale:
+        return []
     mapping = svc.crm_columns.columns
     rows = []
-    for order in orders:
-        fields = crm_fields(
-            order,
-            svc.catalogue,
-            buyer_notified_at=svc.store.sent_at(order.order_id, MessageKind.COMPLETED),
-        )
+    for order in stale:
+        told = svc.store.sent_at(order.order_id, MessageKind.COMPLETED)
+        fields = crm_fields(order, svc.catalogue, buyer_notified_at=told)
         rows.append({header: fields[name] for header, name in mapping.items()})
-    if rows:
-        svc.crm.upsert(rows)
-    return len(rows)
+    svc.crm.upsert(rows)
+    svc.store.crm_synced({o.order_id: o.version for o in stale})
+    return [o.order_id for o in stale]
 
 
 def mark_recorded(svc: Services, order_ids: list[str]) -> list[str]:
+    """Orders whose row is now in the sheet move from proof_received to recorded."""
     done = []
     for order_id in order_ids:
 

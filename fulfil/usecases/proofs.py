@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from fulfil.bootstrap import Services
+from fulfil.core.catalogue import Service
+from fulfil.core.handover import Counted, FoundFile, contents_needed, is_note_file, take_handover
 from fulfil.core.order import Order
-from fulfil.core.pipeline import FoundFile, take_proofs
-from fulfil.core.status import WAITING_FOR_PROOF, OrderStatus
+from fulfil.core.status import IN_CRM, WAITING_FOR_PROOF, OrderStatus
 from fulfil.usecases._unit import transact
+from integrations.deliverables import UncountableFile, count_rows
 
 
-def waiting_for_proof(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
-    orders = svc.store.list(WAITING_FOR_PROOF) if order_ids is None else svc.store.get_many(order_ids)
-    return [o.order_id for o in orders if o.is_waiting_for_proof]
+def orders_to_watch(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
+    """Orders waiting for a proof, and orders done recently enough that a late team note counts."""
+    watched = WAITING_FOR_PROOF | IN_CRM
+    orders = svc.store.list(watched) if order_ids is None else svc.store.get_many(order_ids)
+    since = svc.clock() - timedelta(days=svc.settings.late_note_days)
+    return [o.order_id for o in orders if o.status in watched and _last_change(o) >= since]
+
+
+def _last_change(order: Order) -> datetime:
+    return order.history[-1].at if order.history else datetime.max.replace(tzinfo=UTC)
 
 
 def scan_proof_folders(svc: Services, order_ids: list[str]) -> dict[str, list[FoundFile]]:
@@ -21,17 +32,65 @@ def scan_proof_folders(svc: Services, order_ids: list[str]) -> dict[str, list[Fo
 
 
 def judge_proofs(svc: Services, found: dict[str, list[FoundFile]]) -> list[str]:
-    """Record every new file's verdict; return the orders whose proof is now accepted."""
+    """Record every new file's verdict and every note; return the orders whose proof is now accepted.
+
+    Deliverable files are read only to count their rows: their contents go nowhere else.
+    """
     received: list[str] = []
+    orders = {o.order_id: o for o in svc.store.get_many(found)}
     for order_id, files in found.items():
-
-        def decide(order: Order, files: list[FoundFile] = files):  # type: ignore[no-untyped-def]
-            service = svc.catalogue.get(order.service_code)
-            if service is None or not order.is_waiting_for_proof:
-                return None
-            return [] if take_proofs(order, files, service.proof, at=svc.clock()) else None
-
+        order = orders.get(order_id)
+        service = svc.catalogue.get(order.service_code) if order else None
+        if order is None or service is None:
+            continue
+        note_bytes, counts = _read_contents(svc, order_id, contents_needed(order, files, service))
+        decide = partial(
+            _handover,
+            svc=svc,
+            files=files,
+            service=service,
+            note_bytes=note_bytes,
+            counts=counts,
+        )
         order = transact(svc, order_id, decide)
         if order is not None and order.status == OrderStatus.PROOF_RECEIVED:
             received.append(order_id)
     return received
+
+
+def _handover(
+    order: Order,
+    *,
+    svc: Services,
+    files: list[FoundFile],
+    service: Service,
+    note_bytes: dict[str, bytes],
+    counts: dict[str, Counted],
+) -> list[str] | None:
+    return take_handover(
+        order,
+        files,
+        service,
+        at=svc.clock(),
+        note_bytes=note_bytes,
+        counts=counts,
+        note_limit=svc.settings.note_limit,
+    )
+
+
+def _read_contents(
+    svc: Services, order_id: str, files: list[FoundFile]
+) -> tuple[dict[str, bytes], dict[str, Counted]]:
+    note_bytes: dict[str, bytes] = {}
+    counts: dict[str, Counted] = {}
+    for f in files:
+        content = svc.proofs.fetch(order_id, f)
+        if is_note_file(f.name):
+            note_bytes[f.fingerprint] = content
+            continue
+        try:
+            counts[f.fingerprint] = Counted(count_rows(f.name, content))
+        except UncountableFile as exc:
+            counts[f.fingerprint] = Counted(error=str(exc))
+        del content  # a deliverable may hold passwords: keep only its count
+    return note_bytes, counts

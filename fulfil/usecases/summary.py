@@ -37,13 +37,21 @@ def detail(order: Order) -> dict[str, Any]:
             "phone_e164": order.phone,
             "paid": order.paid,
             "lang": order.lang,
-            "notes": order.notes,
+            "buyer_notes": order.notes,
             "assignee": order.assignee,
             "overdue_at": _iso(order.overdue_at),
             "received_at": _iso(order.received_at),
             "proofs": [
                 {"file": p.name, "size": p.size, "accepted": p.accepted, "reason": p.reason}
                 for p in order.proofs
+            ],
+            "notes": [
+                {"text": n.text, "source": n.source, "at": _iso(in_zone(n.at, order.timezone))}
+                for n in order.team_notes
+            ],
+            "deliverables": [
+                {"file": d.file, "count": d.count, "md5": d.md5, "accepted": d.accepted, "reason": d.reason}
+                for d in order.deliverables
             ],
             "history": [
                 {

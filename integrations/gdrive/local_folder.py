@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from fulfil.core.pipeline import FoundFile
+from fulfil.core.handover import FoundFile
 from integrations.ports import AdapterError, ProofFolderSpec
 
 README = "README.txt"
@@ -44,6 +44,13 @@ class LocalProofFolders:
             found[order_id] = [_found(folder, path) for path in _proof_candidates(folder)]
         return found
 
+    def fetch(self, order_id: str, found: FoundFile) -> bytes:
+        folder = self.folder(order_id).resolve()
+        path = (folder / found.name).resolve()
+        if folder not in path.parents:
+            raise AdapterError(f"refusing to read {found.name!r} outside the folder of {order_id}")
+        return path.read_bytes()
+
 
 def _proof_candidates(folder: Path) -> list[Path]:
     """Files at the top of the folder and one level down, oldest name first."""
@@ -72,4 +79,5 @@ def _found(folder: Path, path: Path) -> FoundFile:
         size=path.stat().st_size,
         fingerprint=f"{relative}:{digest.hexdigest()}",
         link=path.resolve().as_uri(),
+        md5=digest.hexdigest(),
     )

@@ -23,7 +23,7 @@ def build_email(envelope: Envelope, *, when: datetime | None = None) -> EmailMes
     msg["Date"] = format_datetime(when or datetime.now(UTC))
     msg["Message-ID"] = envelope.message_id
     msg["X-Fulfil-Order"] = envelope.order_id
-    msg["X-Fulfil-Kind"] = envelope.kind
+    msg["X-Fulfil-Kind"] = envelope.base_kind
     msg.set_content(envelope.body, charset="utf-8")
     return msg
 

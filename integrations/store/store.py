@@ -12,8 +12,8 @@ from sqlalchemy import Engine, create_engine, event, func, insert, select, updat
 from sqlalchemy.exc import IntegrityError
 
 from fulfil.core.errors import FulfilError, UnknownOrder
-from fulfil.core.order import HistoryEntry, Order, Problem, ProofFile
-from fulfil.core.status import OrderStatus
+from fulfil.core.order import Delivered, HistoryEntry, Order, Problem, ProofFile, TeamNote
+from fulfil.core.status import IN_CRM, OrderStatus
 from integrations.store import migrate
 from integrations.store.tables import cursors, history, orders, outbox
 
@@ -209,6 +209,30 @@ class OrderStore:
                 .where(outbox.c.id == message_id)
                 .values(state=SENT, sent_at=at, attempts=outbox.c.attempts + 1, error="")
             )
+            # The CRM row shows when the buyer was told. The version moves too, so a sync that
+            # read the order before this cannot clear the flag.
+            order_id = select(outbox.c.order_id).where(outbox.c.id == message_id).scalar_subquery()
+            conn.execute(
+                update(orders)
+                .where(orders.c.order_id == order_id, orders.c.status.in_([str(s) for s in IN_CRM]))
+                .values(crm_dirty=True, version=orders.c.version + 1)
+            )
+
+    # ----- the CRM projection -----
+
+    def crm_stale(self, limit: int = 5000) -> list[Order]:
+        """Orders whose CRM row does not yet show their latest change."""
+        return self._load(orders.c.crm_dirty.is_(True))[:limit]
+
+    def crm_synced(self, versions: dict[str, int]) -> None:
+        """Clear the flag for rows written at these versions; a change made since keeps it set."""
+        with self.engine.begin() as conn:
+            for order_id, version in versions.items():
+                conn.execute(
+                    update(orders)
+                    .where(orders.c.order_id == order_id, orders.c.version == version)
+                    .values(crm_dirty=False)
+                )
 
     def mark_failed(self, message_id: int, error: str, *, permanent: bool) -> None:
         with self.engine.begin() as conn:
@@ -268,6 +292,10 @@ def _to_row(order: Order) -> dict:
         "overdue_at": order.overdue_at,
         "assignee": order.assignee,
         "proofs": [dataclasses.asdict(p) for p in order.proofs],
+        "team_notes": [{**dataclasses.asdict(n), "at": n.at.isoformat()} for n in order.team_notes],
+        "deliverables": [dataclasses.asdict(d) for d in order.deliverables],
+        # Every saved change of an order with a CRM row makes the row stale until synced.
+        "crm_dirty": order.status in IN_CRM,
     }
 
 
@@ -294,6 +322,8 @@ def _to_order(row, entries: list[HistoryEntry]) -> Order:  # type: ignore[no-unt
         overdue_at=row["overdue_at"],
         assignee=row["assignee"],
         proofs=[ProofFile(**p) for p in row["proofs"]],
+        team_notes=[TeamNote(**{**n, "at": datetime.fromisoformat(n["at"])}) for n in row["team_notes"]],
+        deliverables=[Delivered(**d) for d in row["deliverables"]],
         history=entries,
         version=row["version"],
     )

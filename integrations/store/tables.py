@@ -66,6 +66,10 @@ orders = Table(
     Column("overdue_at", UtcDateTime),
     Column("assignee", Text, nullable=False, default=""),
     Column("proofs", JSON, nullable=False),
+    Column("team_notes", JSON, nullable=False),
+    Column("deliverables", JSON, nullable=False),
+    # Set whenever an order with a CRM row changes; cleared once the row shows that version.
+    Column("crm_dirty", Boolean, nullable=False, default=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
 )
 

@@ -23,6 +23,24 @@ def _drop(home: Path, order_id: str, name: str, content: bytes) -> None:
     (home / "drive" / order_id / name).write_bytes(content)
 
 
+def _accounts_csv(n: int) -> bytes:
+    return ("email,password\n" + "".join(f"akun{i}@gmail.com,Rahasia-{i}\n" for i in range(n))).encode()
+
+
+def _accounts_xlsx(n: int) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["email", "password"])
+    for i in range(n):
+        book.active.append([f"akun{i}@gmail.com", f"Rahasia-{i}"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 @pytest.fixture
 def ingested(flows_on, home):  # type: ignore[no-untyped-def]
     from flows.intake import intake
@@ -66,7 +84,7 @@ def test_watch_completes_orders_with_one_crm_row_and_one_buyer_message(ingested,
     from flows.watch_proofs import watch_proofs
 
     svc, _ = ingested
-    _drop(home, "INV-0001", "akun-gmail.csv", b"email\na@gmail.com\n")
+    _drop(home, "INV-0001", "akun-gmail.csv", _accounts_csv(10))
     _drop(home, "INV-0009", "bukti.png", b"")  # empty: rejected
 
     done = watch_proofs()
@@ -94,8 +112,7 @@ def test_an_order_stopped_between_recorded_and_completed_finishes_once(ingested,
     # The run that crashed: proof judged, CRM row written, order marked recorded, then nothing.
     found = proofs.scan_proof_folders(svc, ["INV-0003"])
     proofs.judge_proofs(svc, found)
-    crm.write_crm_rows(svc, ["INV-0003"])
-    crm.mark_recorded(svc, ["INV-0003"])
+    crm.mark_recorded(svc, crm.sync_crm_rows(svc))
     assert svc.store.get("INV-0003").status == OrderStatus.RECORDED
 
     watch_proofs()
@@ -135,7 +152,7 @@ def test_one_order_run_is_named_and_tagged_for_managers_and_carries_no_buyer_dat
     svc = flows_on
     svc.clock = lambda: NOW
     intake(source=str(EXAMPLES / "orders.csv"))
-    _drop(home, "INV-0012", "akun.xlsx", b"PK\x03\x04 data")
+    _drop(home, "INV-0012", "akun.xlsx", _accounts_xlsx(20))
     with tags("order:INV-0012", "service:GMAIL-BARU", "division:akun"):
         fulfil_order(order_id="INV-0012")
     assert svc.store.get("INV-0012").status == OrderStatus.COMPLETED

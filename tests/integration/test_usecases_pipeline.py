@@ -35,18 +35,21 @@ def _dispatch(svc: Services) -> list[str]:
 
 
 def _judge_and_record(svc: Services) -> None:
-    proofs.judge_proofs(svc, proofs.scan_proof_folders(svc, proofs.waiting_for_proof(svc)))
-    ids = crm.to_record(svc)
-    crm.write_crm_rows(svc, ids)
-    crm.mark_recorded(svc, ids)
+    proofs.judge_proofs(svc, proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc)))
+    crm.mark_recorded(svc, crm.sync_crm_rows(svc))
 
 
 def _complete_and_tell(svc: Services) -> list[str]:
     done = notify.complete_orders(svc, notify.to_complete(svc))
     notify.send_pending(svc)
-    if done:
-        crm.write_crm_rows(svc, done)  # the final status and when the buyer was told
+    crm.sync_crm_rows(svc)  # the final status and when the buyer was told
     return done
+
+
+def _accounts(n: int, prefix: str = "siti.toko") -> bytes:
+    """A delivered accounts file as the team exports it: a header, n rows, a trailing blank line."""
+    rows = "".join(f"{prefix}{i:02d}@gmail.com,Rahasia#{i:02d}\n" for i in range(1, n + 1))
+    return ("email,password\n" + rows + "\n").encode()
 
 
 def _run_all(svc: Services) -> list[str]:
@@ -228,7 +231,7 @@ def test_an_order_goes_from_proof_to_a_told_buyer_once(taken_in: Services, home:
     _dispatch(taken_in)
     readme = (home / "drive" / "INV-0001" / "README.txt").read_text(encoding="utf-8")
     assert "INV-0001" in readme and "GMAIL-BARU" in readme
-    _drop(home, "INV-0001", "akun-gmail.csv", b"email,password\nsiti.toko01@gmail.com,Rahasia#2026\n")
+    _drop(home, "INV-0001", "akun-gmail.csv", _accounts(10))
 
     _judge_and_record(taken_in)
     done = _complete_and_tell(taken_in)
@@ -291,7 +294,7 @@ def test_an_empty_proof_is_rejected_with_a_reason_and_the_order_keeps_waiting(
     rejections = [h.comment for h in nine.history if "Bukti ditolak" in h.comment]
     assert rejections == ["Bukti ditolak: bukti.png — File kosong / Empty file"]
     assert _crm_rows(taken_in, "INV-0009") == []
-    assert "INV-0009" in proofs.waiting_for_proof(taken_in)
+    assert "INV-0009" in proofs.orders_to_watch(taken_in)
 
     # The team puts the real screenshot beside it: now the order completes.
     _drop(home, "INV-0009", "bukti-followers.png", b"\x89PNG\r\n\x1a\n" + b"\x01" * 2048)
@@ -317,8 +320,8 @@ def test_buyer_names_reach_the_crm_and_the_buyer_as_written(
     _ingest(taken_in, _edited_export(tmp_path, "INV-0004", Jumlah="15"))
     _dispatch(taken_in)
     _drop(home, "INV-0003", "landing-page.pdf", b"%PDF-1.7\n")
-    _drop(home, "INV-0004", "akun.csv", b"email\nrizky.toko@gmail.com\n")
-    _drop(home, "INV-0008", "akun.csv", b"email\niseng.toko@gmail.com\n")
+    _drop(home, "INV-0004", "akun.csv", _accounts(15, "rizky.toko"))
+    _drop(home, "INV-0008", "akun.csv", _accounts(3, "iseng.toko"))
 
     assert sorted(_run_all(taken_in)) == ["INV-0003", "INV-0004", "INV-0008"]
 

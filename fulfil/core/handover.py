@@ -1,0 +1,279 @@
+"""What the technical team hands back: proof files, notes, and deliverables counted against the order."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from fnmatch import fnmatch
+from pathlib import PurePath
+
+from fulfil.core.catalogue import Deliverable, ProofRules, Service
+from fulfil.core.cells import safe_display_name
+from fulfil.core.order import SYSTEM, TEAM, Delivered, Order, ProofFile, TeamNote
+from fulfil.core.pipeline import MessageKind
+from fulfil.core.status import OrderStatus
+
+NOTE_FILE_NAMES = ("catatan.txt", "notes.txt")
+NOTE_LIMIT = 5000
+CUT_MARKER = " … [dipotong / cut]"
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    """A file seen in an order's proof folder, before it is judged."""
+
+    name: str
+    size: int
+    fingerprint: str
+    link: str = ""
+    md5: str = ""
+    # Drive lets the team type a description on any file: it counts as a note.
+    description: str = ""
+
+
+class UnreadableNote(ValueError):
+    pass
+
+
+def rejection_key(fingerprint: str) -> str:
+    """One message to the division per rejected file: the outbox key carries the file."""
+    return f"{MessageKind.PROOF_REJECTED}:{fingerprint[-12:]}"
+
+
+def is_note_file(name: str) -> bool:
+    return PurePath(name).name.casefold() in NOTE_FILE_NAMES
+
+
+def is_deliverable(name: str, deliverable: Deliverable | None) -> bool:
+    if deliverable is None:
+        return False
+    base = PurePath(name).name.casefold()
+    return any(fnmatch(base, pattern.casefold()) for pattern in deliverable.patterns)
+
+
+def contents_needed(order: Order, files: list[FoundFile], service: Service) -> list[FoundFile]:
+    """The new files whose contents must be read: notes, and deliverables to count."""
+    seen = _seen(order)
+    waiting = order.is_waiting_for_proof
+    return [
+        f
+        for f in files
+        if f.fingerprint not in seen
+        and (is_note_file(f.name) or (waiting and f.size > 0 and is_deliverable(f.name, service.deliverable)))
+    ]
+
+
+def clean_note(raw: bytes, limit: int = NOTE_LIMIT) -> str:
+    """Plain text from a note file: UTF-8, no control characters, at most `limit` characters."""
+    if b"\x00" in raw:
+        raise UnreadableNote("Catatan bukan teks (file biner) / The note is not text (binary file)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableNote(
+            "Catatan tidak bisa dibaca sebagai UTF-8 / The note cannot be read as UTF-8"
+        ) from None
+    return clean_text(text, limit)
+
+
+def clean_text(text: str, limit: int = NOTE_LIMIT) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    text = text.strip()
+    if len(text) > limit:
+        text = text[:limit] + CUT_MARKER
+    return text
+
+
+def check_delivery(counted: int, ordered: int, deliverable: Deliverable) -> tuple[bool, str]:
+    """Whether a counted delivery completes the order, and what a person should read about it."""
+    unit = deliverable.unit
+    said = f"{counted} dari {ordered} {unit.id} / {counted} of {ordered} {unit.en}"
+    if deliverable.check == "none":
+        return True, said
+    if counted < ordered:
+        return False, f"Kurang: {said}"
+    if counted > ordered and deliverable.check == "equal":
+        return True, f"Lebih: {said}"
+    return True, said
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What counting a deliverable gave: a number, or why it could not be counted."""
+
+    count: int | None = None
+    error: str = ""
+
+
+def take_handover(
+    order: Order,
+    files: list[FoundFile],
+    service: Service,
+    *,
+    at: datetime,
+    note_bytes: Mapping[str, bytes],
+    counts: Mapping[str, Counted],
+    note_limit: int = NOTE_LIMIT,
+) -> list[str] | None:
+    """Judge every new file the team dropped; move the order on once its proof is complete.
+
+    Returns the outbox keys to queue (a rejected proof tells the division), or None when
+    nothing new was seen. Proofs count only while the order waits; notes count any time.
+    """
+    seen = _seen(order)
+    waiting = order.is_waiting_for_proof
+    notices: list[str] = []
+    changed = False
+    for found in files:
+        if is_note_file(found.name):
+            if found.fingerprint not in seen and found.fingerprint in note_bytes:
+                _take_note_file(order, found, note_bytes[found.fingerprint], at=at, limit=note_limit)
+                changed = True
+        elif waiting and found.fingerprint not in seen:
+            notice = _take_proof(order, found, service, counts.get(found.fingerprint), at=at)
+            notices.extend(notice)
+            changed = True
+        if found.description:
+            changed |= _take_description(order, found, at=at, limit=note_limit)
+    if waiting and _proof_complete(order, service):
+        names = ", ".join(p.name for p in order.accepted_proofs)
+        order.move_to(
+            OrderStatus.PROOF_RECEIVED,
+            actor=SYSTEM,
+            comment=f"Bukti diterima: {names} / Proof received",
+            at=at,
+        )
+        changed = True
+    return notices if changed else None
+
+
+def judge_file(found: FoundFile, rules: ProofRules) -> str:
+    """Why a proof file is rejected, in both languages; empty when it is acceptable."""
+    ext = PurePath(found.name).suffix.lower().lstrip(".")
+    allowed = ", ".join(rules.allowed_types)
+    if found.size == 0:
+        return "File kosong / Empty file"
+    if ext not in {t.lower() for t in rules.allowed_types}:
+        shown = ext or "tanpa ekstensi"
+        return f"Jenis file '{shown}' tidak diterima (boleh: {allowed}) / File type not accepted ({allowed})"
+    if found.size > rules.max_bytes:
+        mb = found.size / 1024 / 1024
+        return (
+            f"File terlalu besar ({mb:.1f} MB, maks {rules.max_size_mb:g} MB) / "
+            f"File too large ({mb:.1f} MB, max {rules.max_size_mb:g} MB)"
+        )
+    return ""
+
+
+def _seen(order: Order) -> set[str]:
+    return (
+        {p.fingerprint for p in order.proofs}
+        | {n.fingerprint for n in order.team_notes}
+        | {d.fingerprint for d in order.deliverables}
+    )
+
+
+def _take_note_file(order: Order, found: FoundFile, raw: bytes, *, at: datetime, limit: int) -> None:
+    shown = safe_display_name(found.name)
+    try:
+        text = clean_note(raw, limit)
+    except UnreadableNote as exc:
+        order.proofs.append(ProofFile(shown, found.size, found.fingerprint, False, str(exc), found.link))
+        order.comment(f"Catatan ditolak: {shown} — {exc}", actor=SYSTEM, at=at)
+        return
+    _add_note(order, text, shown, found.fingerprint, at=at)
+
+
+def _take_description(order: Order, found: FoundFile, *, at: datetime, limit: int) -> bool:
+    text = clean_text(found.description, limit)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    fingerprint = f"{found.fingerprint}#description:{digest}"
+    if not text or fingerprint in _seen(order):
+        return False
+    _add_note(order, text, f"{safe_display_name(found.name)} (deskripsi)", fingerprint, at=at)
+    return True
+
+
+def _add_note(order: Order, text: str, source: str, fingerprint: str, *, at: datetime) -> None:
+    if not text:
+        return
+    order.team_notes.append(TeamNote(text, source, at, fingerprint))
+    order.comment(f"Catatan tim ({source}): {text}", actor=TEAM, at=at)
+
+
+def _take_proof(
+    order: Order, found: FoundFile, service: Service, counted: Counted | None, *, at: datetime
+) -> list[str]:
+    shown = safe_display_name(found.name)
+    reason = judge_file(found, service.proof)
+    deliverable = service.deliverable
+    if not reason and is_deliverable(found.name, deliverable) and deliverable is not None:
+        return _take_deliverable(order, found, shown, deliverable, counted, at=at)
+    order.proofs.append(ProofFile(shown, found.size, found.fingerprint, not reason, reason, found.link))
+    if not reason:
+        return []
+    order.comment(f"Bukti ditolak: {shown} — {reason}", actor=SYSTEM, at=at)
+    return [rejection_key(found.fingerprint)]
+
+
+def _take_deliverable(
+    order: Order,
+    found: FoundFile,
+    shown: str,
+    deliverable: Deliverable,
+    counted: Counted | None,
+    *,
+    at: datetime,
+) -> list[str]:
+    if counted is None or counted.count is None:
+        why = counted.error if counted else "tidak terbaca"
+        accepted, count = False, None
+        reason = f"File tidak bisa dihitung ({why}) / The file cannot be counted ({why})"
+    elif deliverable.count == "files":
+        return _count_files(order, found, shown, deliverable, at=at)
+    else:
+        count = counted.count
+        accepted, reason = check_delivery(count, order.quantity or 0, deliverable)
+    order.deliverables.append(Delivered(shown, count, found.md5, accepted, reason, found.fingerprint))
+    order.proofs.append(ProofFile(shown, found.size, found.fingerprint, accepted, reason, found.link))
+    if accepted:
+        order.comment(f"Terkirim: {shown} — {reason}", actor=SYSTEM, at=at)
+        return []
+    order.comment(f"Bukti ditolak: {shown} — {reason}", actor=SYSTEM, at=at)
+    return [rejection_key(found.fingerprint)]
+
+
+def _count_files(
+    order: Order, found: FoundFile, shown: str, deliverable: Deliverable, *, at: datetime
+) -> list[str]:
+    """Each matching file is one unit; the delivery is judged on all of them together."""
+    order.proofs.append(ProofFile(shown, found.size, found.fingerprint, True, "", found.link))
+    count = sum(1 for p in order.accepted_proofs if is_deliverable(p.name, deliverable))
+    accepted, reason = check_delivery(count, order.quantity or 0, deliverable)
+    order.deliverables.append(Delivered(shown, count, found.md5, accepted, reason, found.fingerprint))
+    order.comment(f"Terkirim: {shown} — {reason}", actor=SYSTEM, at=at)
+    return []
+
+
+def _proof_complete(order: Order, service: Service) -> bool:
+    if len(order.accepted_proofs) < service.proof.min_files:
+        return False
+    deliverable = service.deliverable
+    if deliverable is None or deliverable.check == "none":
+        return True
+    return any(d.accepted for d in order.deliverables)
+
+
+def delivered_count(order: Order, service: Service | None) -> int | None:
+    """What the CRM shows as delivered, from the accepted deliverables only."""
+    accepted = [d.count for d in order.deliverables if d.accepted and d.count is not None]
+    if not accepted:
+        return None
+    rule = service.deliverable if service else None
+    by_files = rule is not None and rule.count == "files"
+    # A file-counted record carries the running total; a row-counted one its own rows.
+    return max(accepted) if by_files else sum(accepted)
