@@ -107,8 +107,8 @@ def demo(
         f"CRM sheet: {home / 'crm.csv'} ({crm_rows} rows)\n"
         f"Outbox:    {home / 'outbox'} ({eml} .eml files)\n"
         f"Drive:     {home / 'drive'} (one folder per dispatched order)\n"
-        "Details:   fulfil orders show INV-0001 (a short delivery, then a complete one)   ·   Prefect UI: prefect server start, "
-        "then http://127.0.0.1:4200",
+        "Details:   fulfil orders show INV-0001 (a short delivery, then a complete one)\n"
+        "Runs:      prefect server start, then http://127.0.0.1:4200",
         highlight=False,
     )
 
