@@ -67,6 +67,26 @@ def test_crm_sheet_has_no_formula_cell_and_keeps_leading_zeros(demo_home) -> Non
     assert by_id["INV-0003"]["Nama Pembeli"] == "Đặng Thu Trang"
 
 
+def test_demo_crm_sheet_is_the_record_an_admin_would_write(demo_home) -> None:  # type: ignore[no-untyped-def]
+    home, ctx = demo_home
+    with (home / "crm.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    header = list(rows[0])
+    assert header[0] == "ID Order"
+    for column in ("Jumlah", "Deadline", "Divisi", "Bukti", "Jumlah Terkirim", "Catatan Tim", "Terlambat"):
+        assert column in header
+    by_id = {r["ID Order"]: r for r in rows}
+    assert by_id["INV-0001"]["Jumlah Terkirim"] == "10"
+    assert "md5" in by_id["INV-0001"]["Bukti"]
+    assert "Demo-Rahasia" not in (home / "crm.csv").read_text(encoding="utf-8")
+    assert "24 jam" in by_id["INV-0002"]["Catatan Tim"]
+    shown = json.loads(run(ctx["env"], "orders", "show", "INV-0001", "--json").stdout)
+    short = [d for d in shown["deliverables"] if not d["accepted"]]
+    assert short and "8 dari 10 akun" in short[0]["reason"] and "8 of 10 accounts" in short[0]["reason"]
+    assert [d["count"] for d in shown["deliverables"] if d["accepted"]] == [10]
+    assert shown["notes"] and shown["notes"][0]["source"] == "catatan.txt"
+
+
 def test_orders_list_json_and_show_json(demo_home) -> None:  # type: ignore[no-untyped-def]
     _, ctx = demo_home
     listed = json.loads(run(ctx["env"], "orders", "list", "--json").stdout)
