@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import copy
 import hashlib
 import json
@@ -26,7 +27,7 @@ import string
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -82,13 +83,34 @@ _DEFAULT_REASONS = {
 }
 _USAGE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded", "quotaExceeded"}
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Field names of Drive's File resource (from the v3 discovery document): a `fields` mask naming
 # anything else is answered 400 like Google does. Fields the fake does not model are just absent.
-_DRIVE_FILE_FIELDS = frozenset(
-    ["appProperties", "capabilities", "clientEncryptionDetails", "contentHints", "contentRestrictions", "copyRequiresWriterPermission", "createdTime", "description", "downloadRestrictions", "driveId", "explicitlyTrashed", "exportLinks", "fileExtension", "folderColorRgb", "fullFileExtension", "hasAugmentedPermissions", "hasThumbnail", "headRevisionId", "iconLink", "id", "imageMediaMetadata", "inheritedPermissionsDisabled", "isAppAuthorized", "kind", "labelInfo", "lastModifyingUser", "linkShareMetadata", "md5Checksum", "mimeType", "modifiedByMe", "modifiedByMeTime", "modifiedTime", "name", "originalFilename", "ownedByMe", "owners", "parents", "permissionIds", "permissions", "properties", "quotaBytesUsed", "resourceKey", "sha1Checksum", "sha256Checksum", "shared", "sharedWithMeTime", "sharingUser", "shortcutDetails", "size", "spaces", "starred", "teamDriveId", "thumbnailLink", "thumbnailVersion", "trashed", "trashedTime", "trashingUser", "version", "videoMediaMetadata", "viewedByMe", "viewedByMeTime", "viewersCanCopyContent", "webContentLink", "webViewLink", "writersCanShare"]
+_DRIVE_FILE_FIELDS = _words(
+    """
+    appProperties capabilities clientEncryptionDetails contentHints contentRestrictions
+    copyRequiresWriterPermission createdTime description downloadRestrictions driveId
+    explicitlyTrashed exportLinks fileExtension folderColorRgb fullFileExtension
+    hasAugmentedPermissions hasThumbnail headRevisionId iconLink id imageMediaMetadata
+    inheritedPermissionsDisabled isAppAuthorized kind labelInfo lastModifyingUser linkShareMetadata
+    md5Checksum mimeType modifiedByMe modifiedByMeTime modifiedTime name originalFilename ownedByMe
+    owners parents permissionIds permissions properties quotaBytesUsed resourceKey sha1Checksum
+    sha256Checksum shared sharedWithMeTime sharingUser shortcutDetails size spaces starred
+    teamDriveId thumbnailLink thumbnailVersion trashed trashedTime trashingUser version
+    videoMediaMetadata viewedByMe viewedByMeTime viewersCanCopyContent webContentLink webViewLink
+    writersCanShare
+    """
 )
-_PERMISSION_FIELDS = frozenset(
-    ["allowFileDiscovery", "deleted", "displayName", "domain", "emailAddress", "expirationTime", "id", "inheritedPermissionsDisabled", "kind", "pendingOwner", "permissionDetails", "photoLink", "role", "teamDrivePermissionDetails", "type", "view"]
+_PERMISSION_FIELDS = _words(
+    """
+    allowFileDiscovery deleted displayName domain emailAddress expirationTime id
+    inheritedPermissionsDisabled kind pendingOwner permissionDetails photoLink role
+    teamDrivePermissionDetails type view
+    """
 )
 _Schema = Mapping[str, Any]  # field name -> sub-schema, or None for a leaf taken whole
 _FILE_SCHEMA: _Schema = dict.fromkeys(_DRIVE_FILE_FIELDS)
@@ -121,11 +143,19 @@ _DEFAULT_CHANGES_FIELDS = (
 )
 _DEFAULT_PERMISSION_FIELDS = "kind,id,type,role"
 
-_CREATE_WRITABLE = frozenset(
-    ["name", "mimeType", "parents", "description", "appProperties", "properties", "createdTime", "modifiedTime", "starred", "originalFilename", "id", "contentHints", "folderColorRgb", "writersCanShare", "copyRequiresWriterPermission", "viewersCanCopyContent", "kind"]
+_CREATE_WRITABLE = _words(
+    """
+    name mimeType parents description appProperties properties createdTime modifiedTime starred
+    originalFilename id contentHints folderColorRgb writersCanShare copyRequiresWriterPermission
+    viewersCanCopyContent kind
+    """
 )
-_UPDATE_WRITABLE = frozenset(
-    ["name", "mimeType", "description", "appProperties", "properties", "trashed", "starred", "modifiedTime", "originalFilename", "contentHints", "folderColorRgb", "writersCanShare", "copyRequiresWriterPermission", "viewersCanCopyContent", "kind"]
+_UPDATE_WRITABLE = _words(
+    """
+    name mimeType description appProperties properties trashed starred modifiedTime originalFilename
+    contentHints folderColorRgb writersCanShare copyRequiresWriterPermission viewersCanCopyContent
+    kind
+    """
 )
 _PERMISSION_ROLES = frozenset({"owner", "organizer", "fileOrganizer", "writer", "commenter", "reader"})
 _PERMISSION_TYPES = frozenset({"user", "group", "domain", "anyone"})
@@ -280,10 +310,10 @@ class _Fault:
     def matches(self, keys: Sequence[str]) -> bool:
         if self.route in ("*", ""):
             return True
-        for key in keys:
-            if self.route in key or (self.pattern is not None and self.pattern.search(key)):
-                return True
-        return False
+        return any(
+            self.route in key or (self.pattern is not None and self.pattern.search(key) is not None)
+            for key in keys
+        )
 
 
 @dataclass
@@ -701,6 +731,7 @@ class _Range:
     c1: int
     r2: int | None
     c2: int | None
+    single: bool = False  # one cell named ("A2"): writes start there and may spill over
 
     def clipped(self) -> tuple[int, int, int, int]:
         last_r = self.sheet.rows - 1 if self.r2 is None else min(self.r2, self.sheet.rows - 1)
@@ -756,7 +787,7 @@ def _resolve_range(book: _Spreadsheet, text: str) -> _Range:
     parsed = _parse_cells(cells)
     if parsed is None:
         raise bad()
-    return _Range(sheet, *parsed)
+    return _Range(sheet, *parsed, single=":" not in cells)
 
 
 # --- cell values ---
@@ -850,7 +881,29 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], fake: FakeGoogle) -> None:
         self.fake = fake
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, addr = super().get_request()
+        with self.connections_lock:
+            self.connections.add(conn)
+        return conn, addr
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Hang up kept-alive connections too, so nothing answers once the fake is stopped."""
+        with self.connections_lock:
+            open_now = list(self.connections)
+            self.connections.clear()
+        for conn in open_now:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -898,10 +951,8 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.server.fake._serve(request)
         if reply is None:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         self.send_response(reply.status)
         if reply.content_type:
@@ -917,7 +968,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _api_of(path: str) -> str:
-    if path.startswith(("/drive/", "/upload/drive/")):
+    if path.startswith(("/drive/v3/", "/upload/drive/v3/")):
         return "drive"
     if path.startswith("/v4/spreadsheets"):
         return "sheets"
@@ -987,6 +1038,7 @@ class FakeGoogle:
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.close_connections()
         if thread is not None:
             thread.join(timeout=5)
 
@@ -1361,10 +1413,7 @@ class FakeGoogle:
             return self.root_id, None
         if parent_id in self._drives and parent_id not in self._files:
             return parent_id, parent_id
-        if req is None:
-            parent = self._file(parent_id)
-        else:
-            parent = self._get_file(req, parent_id, location="parents")
+        parent = self._file(parent_id) if req is None else self._get_file(req, parent_id, location="parents")
         if not parent.is_folder:
             raise GoogleError(403, "The specified parent is not a folder.", reason="parentNotAFolder")
         return parent.id, parent.drive_id
@@ -1585,6 +1634,8 @@ class FakeGoogle:
         if len(parts) >= 2 and parts[0] == "files":
             f = self._get_file(req, parts[1])
             rest = parts[2:]
+            if f.id == self.root_id and not (method == "GET" and not rest):
+                raise GoogleError(403, "The root folder cannot be changed.", reason="forbidden")
             if not rest and method == "GET":
                 if req.arg("alt") == "media":
                     return self._download(req, f)
@@ -1678,6 +1729,8 @@ class FakeGoogle:
         modified = False
         if "name" in meta and meta["name"] != f.name:
             f.name, modified = str(meta["name"]), True
+            if f.id in self._books:
+                self._books[f.id].title = f.name
         if "description" in meta:
             f.description, modified = str(meta["description"] or ""), True
         if "starred" in meta:
@@ -1925,7 +1978,8 @@ class FakeGoogle:
         else:
             raise GoogleError(
                 400,
-                "Upload requests must include an uploadType URL parameter and a URL path beginning with /upload/",
+                "Upload requests must include an uploadType URL parameter and a URL path "
+                "beginning with /upload/",
                 reason="badRequest",
                 location="uploadType",
             )
@@ -2265,7 +2319,9 @@ class FakeGoogle:
         width = max((len(row) for row in matrix), default=0)
         sheet = rng.sheet
         if at is None:
-            if rng.r2 is not None and r0 + height - 1 > rng.r2:
+            if rng.single:
+                pass
+            elif rng.r2 is not None and r0 + height - 1 > rng.r2:
                 raise GoogleError(
                     400,
                     f"Requested writing within range [{target}], but tried writing to row [{r0 + height}]",
@@ -2279,7 +2335,8 @@ class FakeGoogle:
             if height and width and (r0 + height > sheet.rows or c0 + width > sheet.cols):
                 raise GoogleError(
                     400,
-                    f"Range ({_a1(sheet.title, r0, c0, r0 + height - 1, c0 + width - 1)}) exceeds grid limits. "
+                    f"Range ({_a1(sheet.title, r0, c0, r0 + height - 1, c0 + width - 1)}) "
+                    "exceeds grid limits. "
                     f"Max rows: {sheet.rows}, max columns: {sheet.cols}",
                 )
         cells = 0
@@ -2420,10 +2477,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         fake.stop()
     return 0
-
-
-def _iter_unused() -> Iterator[None]:  # pragma: no cover - keeps Iterator imported for type users
-    yield None
 
 
 if __name__ == "__main__":
