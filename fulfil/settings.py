@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fulfil.core.errors import ConfigError
@@ -23,9 +23,31 @@ class Settings(BaseSettings):
     config_dir: Path = PROJECT_CONFIGS
     intake_path: Path | None = Field(None, description="file or folder the scheduled intake reads")
 
-    proof_store: Literal["local"] = "local"
-    crm: Literal["csv"] = "csv"
-    notifier: Literal["outbox"] = "outbox"
+    proof_store: Literal["local", "gdrive"] = "local"
+    crm: Literal["csv", "gsheet"] = "csv"
+    source: Literal["file", "gsheet"] = "file"
+    notifier: Literal["outbox", "smtp"] = "outbox"
+
+    # Google: a service-account key (file or JSON text), or Application Default Credentials.
+    google_credentials_file: Path | None = None
+    google_credentials_json: SecretStr | None = None
+    google_subject: str | None = Field(None, description="user to impersonate (domain-wide delegation)")
+    # One base URL standing in for Google's hosts (tests, trying fulfil offline); empty: real Google.
+    google_api_url: str = ""
+    drive_folder_id: str = ""
+    crm_spreadsheet_key: str = ""
+    crm_worksheet: str = "CRM"
+    form_spreadsheet_key: str = ""
+    form_worksheet: str = "Form Responses 1"
+
+    smtp_host: str = ""
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_from: str = ""
+    # Team chat through apprise URLs (they hold tokens: never printed), comma-separated.
+    chat_urls: SecretStr | None = None
 
     shop_name: str = "Toko Digital Nusantara"
     shop_email: str = "toko@localhost"
@@ -47,6 +69,23 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from None
         return value
 
+    @model_validator(mode="after")
+    def _choices_have_what_they_need(self) -> Settings:
+        needs = {
+            ("proof_store", "gdrive"): ["drive_folder_id"],
+            ("crm", "gsheet"): ["crm_spreadsheet_key"],
+            ("source", "gsheet"): ["form_spreadsheet_key"],
+            ("notifier", "smtp"): ["smtp_host"],
+        }
+        for (name, value), required in needs.items():
+            if getattr(self, name) == value:
+                for field in required:
+                    if not getattr(self, field):
+                        raise ValueError(
+                            f"FULFIL_{field.upper()} is required when FULFIL_{name.upper()}={value}"
+                        )
+        return self
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'fulfil.db').resolve()}"
@@ -62,5 +101,7 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         err = exc.errors()[0]
-        name = "FULFIL_" + str(err["loc"][0]).upper() if err["loc"] else "a FULFIL_ setting"
+        if not err["loc"]:  # a rule across settings names its variables itself
+            raise ConfigError(f"bad settings: {err['msg'].removeprefix('Value error, ')}") from None
+        name = "FULFIL_" + str(err["loc"][0]).upper()
         raise ConfigError(f"bad setting {name}: {err['msg']}") from None

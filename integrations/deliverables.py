@@ -28,7 +28,10 @@ def _count_csv(content: bytes) -> int:
         raise UncountableFile("not UTF-8 text") from None
     if "\x00" in text:
         raise UncountableFile("binary data, not a CSV")
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
+    except csv.Error as exc:  # e.g. a cell over the csv module's field limit
+        raise UncountableFile(f"not a readable CSV ({exc})") from None
     return max(len(rows) - 1, 0)
 
 

@@ -38,6 +38,15 @@ class ProofFolderSpec:
     readme: str
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a changes feed says since a cursor: the orders whose folders changed (None: it
+    cannot tell, list every watched folder) and the cursor to keep once they are processed."""
+
+    order_ids: frozenset[str] | None
+    cursor: str | None
+
+
 class ProofStore(Protocol):
     def ensure_folder(self, spec: ProofFolderSpec) -> str:
         """Find or create the order's folder (never a second one); return a link to it."""
@@ -45,6 +54,10 @@ class ProofStore(Protocol):
 
     def list_files(self, order_ids: Sequence[str]) -> dict[str, list[FoundFile]]:
         """The files now in each order's folder, the README fulfil wrote left out."""
+        ...
+
+    def changes(self, cursor: str | None) -> Changes:
+        """One call to the store's changes feed, whatever the number of waiting orders."""
         ...
 
     def fetch(self, order_id: str, found: FoundFile) -> bytes:

@@ -1,25 +1,27 @@
-"""Proof tasks: read the folders (retried), judge the files (store)."""
+"""Proof tasks: read the folders (retried), judge the files (store), then keep the feed cursor."""
 
 from __future__ import annotations
 
 from prefect import task
 
-from fulfil.core.handover import FoundFile
 from fulfil.usecases import proofs as uc
 from tasks._runtime import log, services
 
 
 @task(name="scan-proof-folders", retries=2, retry_delay_seconds=[2, 10])
-def scan_proof_folders(order_ids: list[str] | None = None) -> dict[str, list[FoundFile]]:
+def scan_proof_folders(order_ids: list[str] | None = None) -> uc.Scan:
     svc = services()
-    waiting = uc.orders_to_watch(svc, order_ids)
-    found = uc.scan_proof_folders(svc, waiting)
-    log(f"{len(waiting)} orders watched; {sum(len(f) for f in found.values())} files in their folders")
-    return found
+    watched = uc.orders_to_watch(svc, order_ids)
+    scan = uc.scan_proof_folders(svc, watched)
+    files = sum(len(f) for f in scan.found.values())
+    log(f"{len(watched)} orders watched, {len(scan.found)} folders changed, {files} files in them")
+    return scan
 
 
 @task(name="judge-proofs")
-def judge_proofs(found: dict[str, list[FoundFile]]) -> list[str]:
-    received = uc.judge_proofs(services(), found)
+def judge_proofs(scan: uc.Scan) -> list[str]:
+    svc = services()
+    received = uc.judge_proofs(svc, scan.found)
+    uc.save_cursor(svc, scan.cursor)
     log(f"proof accepted for {len(received)} orders: {', '.join(received) or '-'}")
     return received

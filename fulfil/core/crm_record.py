@@ -56,7 +56,7 @@ def crm_fields(
         "status": str(order.status),
         "proofs": _proofs(order),
         "delivered_count": "" if delivered is None else str(delivered),
-        "team_notes": "\n".join(n.text for n in order.team_notes),
+        "team_notes": "\n".join(n.text for n in order.notes_to_show),
         "completed_at": show(completed_at, tz),
         "overdue": "ya" if order.overdue else "tidak",
         "buyer_notified_at": show(buyer_notified_at, tz),

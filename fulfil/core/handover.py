@@ -62,8 +62,13 @@ def contents_needed(order: Order, files: list[FoundFile], service: Service) -> l
         f
         for f in files
         if f.fingerprint not in seen
-        and (is_note_file(f.name) or (waiting and f.size > 0 and is_deliverable(f.name, service.deliverable)))
+        and (is_note_file(f.name) or (waiting and f.size > 0 and _counts_rows(f.name, service)))
     ]
+
+
+def _counts_rows(name: str, service: Service) -> bool:
+    rule = service.deliverable
+    return rule is not None and rule.count == "rows" and is_deliverable(name, rule)
 
 
 def clean_note(raw: bytes, limit: int = NOTE_LIMIT) -> str:
@@ -191,7 +196,9 @@ def _take_note_file(order: Order, found: FoundFile, raw: bytes, *, at: datetime,
 def _take_description(order: Order, found: FoundFile, *, at: datetime, limit: int) -> bool:
     text = clean_text(found.description, limit)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    fingerprint = f"{found.fingerprint}#description:{digest}"
+    # Keyed by the file's name, not its contents: a replaced file with the same description
+    # is not a new note.
+    fingerprint = f"{found.name}#description:{digest}"
     if not text or fingerprint in _seen(order):
         return False
     _add_note(order, text, f"{safe_display_name(found.name)} (deskripsi)", fingerprint, at=at)
@@ -199,10 +206,10 @@ def _take_description(order: Order, found: FoundFile, *, at: datetime, limit: in
 
 
 def _add_note(order: Order, text: str, source: str, fingerprint: str, *, at: datetime) -> None:
-    if not text:
-        return
+    # An empty note is remembered too (so it is not read again), but shown nowhere.
     order.team_notes.append(TeamNote(text, source, at, fingerprint))
-    order.comment(f"Catatan tim ({source}): {text}", actor=TEAM, at=at)
+    if text:
+        order.comment(f"Catatan tim ({source}): {text}", actor=TEAM, at=at)
 
 
 def _take_proof(
@@ -229,12 +236,12 @@ def _take_deliverable(
     *,
     at: datetime,
 ) -> list[str]:
+    if deliverable.count == "files":
+        return _count_files(order, found, shown, deliverable, at=at)
     if counted is None or counted.count is None:
         why = counted.error if counted else "tidak terbaca"
         accepted, count = False, None
         reason = f"File tidak bisa dihitung ({why}) / The file cannot be counted ({why})"
-    elif deliverable.count == "files":
-        return _count_files(order, found, shown, deliverable, at=at)
     else:
         count = counted.count
         accepted, reason = check_delivery(count, order.quantity or 0, deliverable)

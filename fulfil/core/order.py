@@ -107,6 +107,10 @@ class Order:
         return bool(self.buyer_email) and not any(p.field == "buyer_email" for p in self.problems)
 
     @property
+    def notes_to_show(self) -> list[TeamNote]:
+        return [n for n in self.team_notes if n.text]
+
+    @property
     def accepted_proofs(self) -> list[ProofFile]:
         return [p for p in self.proofs if p.accepted]
 

@@ -170,7 +170,7 @@ class RequestRecord:
     """One request the fake answered (or dropped: status 0)."""
 
     method: str
-    path: str
+    path: str  # percent-decoded: /v4/spreadsheets/<id>/values/'Orders'!A1
     query: dict[str, list[str]]
     status: int
     api: str  # "drive" | "sheets" | "oauth" | "other"
@@ -391,6 +391,30 @@ class _Sheet:
         if at < len(self.cells):
             self.cells[at:at] = [[] for _ in range(count)]
         self.rows += count
+
+    def insert(self, dimension: str, at: int, count: int) -> None:
+        if dimension == "COLUMNS":
+            for row in self.cells:
+                if at < len(row):
+                    row[at:at] = [None] * count
+            self.cols += count
+        else:
+            self.insert_rows(at, count)
+
+    def delete(self, dimension: str, start: int, end: int) -> None:
+        limit = self.cols if dimension == "COLUMNS" else self.rows
+        if end > limit:
+            raise GoogleError(400, f"Invalid request: index {end} is beyond the grid ({limit}).")
+        if end - start >= limit:
+            what = "columns" if dimension == "COLUMNS" else "rows"
+            raise GoogleError(400, f"Invalid request: You can't delete all the {what} on the sheet.")
+        if dimension == "COLUMNS":
+            for row in self.cells:
+                del row[start:end]
+            self.cols -= end - start
+        else:
+            del self.cells[start:end]
+            self.rows -= end - start
 
     def properties(self) -> dict[str, Any]:
         return {
@@ -620,6 +644,9 @@ def _parse_q(q: str, resolve_parent: Callable[[str], str]) -> list[_Predicate]:
             else:
                 preds.append(_field_predicate(q, name, take))
         if pos < len(tokens):
+            nxt = peek()
+            if nxt and nxt[1].lower() in ("or", "not"):
+                raise _unsupported_q(q, f"'{nxt[1]}' is not supported")
             take("word", "and")
             if pos >= len(tokens):
                 raise _unsupported_q(q, "nothing after 'and'")
@@ -896,6 +923,11 @@ class _Server(ThreadingHTTPServer):
             self.connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client hung up first (a timeout on a delayed answer): nothing to report
+        super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         """Hang up kept-alive connections too, so nothing answers once the fake is stopped."""
         with self.connections_lock:
@@ -1027,7 +1059,7 @@ class FakeGoogle:
         self._server = _Server((self.host, self.port), self)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"fake-google:{self.port}", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name=f"fake-google:{self.port}", daemon=True
         )
         self._thread.start()
         return self
@@ -1280,14 +1312,21 @@ class FakeGoogle:
         with self._lock:
             self.requests.append(
                 RequestRecord(
-                    req.method, req.path, req.query, reply.status if reply else 0, api, started, faulted
+                    req.method,
+                    unquote(req.path),
+                    req.query,
+                    reply.status if reply else 0,
+                    api,
+                    started,
+                    faulted,
                 )
             )
         return reply
 
     def _take_fault(self, req: _Request) -> _Fault | None:
         query = "&".join(f"{k}={v}" for k, vs in req.query.items() for v in vs)
-        keys = [f"{req.method} {req.path}", f"{req.method} {req.path}?{query}"]
+        keys = [f"{req.method} {path}" for path in dict.fromkeys([req.path, unquote(req.path)])]
+        keys += [f"{key}?{query}" for key in keys]
         with self._lock:
             for fault in self._faults:
                 if fault.times is not None and fault.times <= 0:
@@ -1621,6 +1660,8 @@ class FakeGoogle:
         method = req.method
         if parts == ["files"] and method == "GET":
             return self._files_list(req)
+        if parts[:1] == ["files"] and "permissions" not in parts:
+            self._fields(req, _FILE_SCHEMA, _DEFAULT_FILE_FIELDS)  # a bad mask fails before any change
         if parts == ["files"] and method == "POST":
             meta = req.json()
             f = self._create_checked(req, meta, None, None)
@@ -1726,6 +1767,10 @@ class FakeGoogle:
         media_mime: str | None,
     ) -> None:
         self._check_writable(meta, _UPDATE_WRITABLE)
+        add = [p for p in (req.arg("addParents") or "").split(",") if p]
+        remove = [p for p in (req.arg("removeParents") or "").split(",") if p]
+        if add or remove:  # first: a refused move must leave the file untouched
+            self._reparent(f, add, remove, req)
         modified = False
         if "name" in meta and meta["name"] != f.name:
             f.name, modified = str(meta["name"]), True
@@ -1746,10 +1791,6 @@ class FakeGoogle:
                     else:
                         target[k] = str(v)
                 modified = True
-        add = [p for p in (req.arg("addParents") or "").split(",") if p]
-        remove = [p for p in (req.arg("removeParents") or "").split(",") if p]
-        if add or remove:
-            self._reparent(f, add, remove, req)
         if content is not None:
             if f.mime_type.startswith(GOOGLE_APPS_PREFIX):
                 raise GoogleError(400, "The fake cannot convert uploads into Google Docs formats.")
@@ -1947,6 +1988,7 @@ class FakeGoogle:
         if not parts or parts[0] != "files" or len(parts) > 2:
             raise GoogleError(404, f"Not Found: {req.method} {req.path}", reason="notFound")
         target = self._get_file(req, parts[1]) if len(parts) == 2 else None
+        self._fields(req, _FILE_SCHEMA, _DEFAULT_FILE_FIELDS)
         upload_id = req.arg("upload_id")
         if upload_id:
             return self._upload_chunk(req, upload_id)
@@ -2226,7 +2268,9 @@ class FakeGoogle:
             elif kind == "updateSheetProperties":
                 props = params.get("properties") or {}
                 sheet = self._sheet_by_id(work, props.get("sheetId"))
-                mask = {m.strip() for m in (params.get("fields") or "").split(",") if m.strip()}
+                mask = {
+                    m.strip().replace("/", ".") for m in (params.get("fields") or "").split(",") if m.strip()
+                }
                 grid = props.get("gridProperties") or {}
                 if ("title" in mask or "*" in mask) and "title" in props:
                     other = work.sheet(props["title"])
@@ -2250,6 +2294,19 @@ class FakeGoogle:
                     sheet.cols += length
                 else:
                     sheet.rows += length
+                replies.append({})
+            elif kind in ("insertDimension", "deleteDimension"):
+                span = params.get("range") or {}
+                sheet = self._sheet_by_id(work, span.get("sheetId"))
+                start, end = int(span.get("startIndex") or 0), int(span.get("endIndex") or 0)
+                if end <= start:
+                    raise GoogleError(
+                        400, f"Invalid requests[{n}].{kind}: endIndex must be after startIndex."
+                    )
+                if kind == "insertDimension":
+                    sheet.insert(span.get("dimension") or "ROWS", start, end - start)
+                else:
+                    sheet.delete(span.get("dimension") or "ROWS", start, end)
                 replies.append({})
             elif kind == "updateSpreadsheetProperties":
                 props = params.get("properties") or {}
@@ -2318,10 +2375,8 @@ class FakeGoogle:
         height = len(matrix)
         width = max((len(row) for row in matrix), default=0)
         sheet = rng.sheet
-        if at is None:
-            if rng.single:
-                pass
-            elif rng.r2 is not None and r0 + height - 1 > rng.r2:
+        if at is None and not rng.single:
+            if rng.r2 is not None and r0 + height - 1 > rng.r2:
                 raise GoogleError(
                     400,
                     f"Requested writing within range [{target}], but tried writing to row [{r0 + height}]",
@@ -2332,13 +2387,13 @@ class FakeGoogle:
                     f"Requested writing within range [{target}], but tried writing to column "
                     f"[{_col_letters(c0 + width - 1)}]",
                 )
-            if height and width and (r0 + height > sheet.rows or c0 + width > sheet.cols):
-                raise GoogleError(
-                    400,
-                    f"Range ({_a1(sheet.title, r0, c0, r0 + height - 1, c0 + width - 1)}) "
-                    "exceeds grid limits. "
-                    f"Max rows: {sheet.rows}, max columns: {sheet.cols}",
-                )
+        if at is None and height and width and (r0 + height > sheet.rows or c0 + width > sheet.cols):
+            raise GoogleError(
+                400,
+                f"Range ({_a1(sheet.title, r0, c0, r0 + height - 1, c0 + width - 1)}) "
+                "exceeds grid limits. "
+                f"Max rows: {sheet.rows}, max columns: {sheet.cols}",
+            )
         cells = 0
         for i, row in enumerate(matrix):
             for j, value in enumerate(row):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -13,6 +14,7 @@ from fulfil.core.order import Order
 from fulfil.core.status import IN_CRM, WAITING_FOR_PROOF, OrderStatus
 from fulfil.usecases._unit import transact
 from integrations.deliverables import UncountableFile, count_rows
+from integrations.ports import AdapterError
 
 
 def orders_to_watch(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
@@ -27,8 +29,27 @@ def _last_change(order: Order) -> datetime:
     return order.history[-1].at if order.history else datetime.max.replace(tzinfo=UTC)
 
 
-def scan_proof_folders(svc: Services, order_ids: list[str]) -> dict[str, list[FoundFile]]:
-    return svc.proofs.list_files(order_ids) if order_ids else {}
+PROOF_CURSOR = "proof-store-changes"
+
+
+@dataclass
+class Scan:
+    found: dict[str, list[FoundFile]]
+    # Saved only after the files are judged, so a crash in between re-reads the same changes.
+    cursor: str | None
+
+
+def scan_proof_folders(svc: Services, order_ids: list[str]) -> Scan:
+    """Ask the changes feed once, then list only the watched folders that changed."""
+    feed = svc.proofs.changes(svc.store.get_cursor(PROOF_CURSOR))
+    if feed.order_ids is not None:
+        order_ids = [i for i in order_ids if i in feed.order_ids]
+    return Scan(svc.proofs.list_files(order_ids) if order_ids else {}, feed.cursor)
+
+
+def save_cursor(svc: Services, cursor: str | None) -> None:
+    if cursor is not None:
+        svc.store.set_cursor(PROOF_CURSOR, cursor)
 
 
 def judge_proofs(svc: Services, found: dict[str, list[FoundFile]]) -> list[str]:
@@ -37,13 +58,19 @@ def judge_proofs(svc: Services, found: dict[str, list[FoundFile]]) -> list[str]:
     Deliverable files are read only to count their rows: their contents go nowhere else.
     """
     received: list[str] = []
+    failed: list[str] = []
     orders = {o.order_id: o for o in svc.store.get_many(found)}
     for order_id, files in found.items():
         order = orders.get(order_id)
         service = svc.catalogue.get(order.service_code) if order else None
         if order is None or service is None:
             continue
-        note_bytes, counts = _read_contents(svc, order_id, contents_needed(order, files, service))
+        try:
+            note_bytes, counts = _read_contents(svc, order_id, contents_needed(order, files, service))
+        except AdapterError as exc:
+            # One folder that cannot be read now must not hold up the other orders.
+            failed.append(f"{order_id}: {exc}")
+            continue
         decide = partial(
             _handover,
             svc=svc,
@@ -55,6 +82,10 @@ def judge_proofs(svc: Services, found: dict[str, list[FoundFile]]) -> list[str]:
         order = transact(svc, order_id, decide)
         if order is not None and order.status == OrderStatus.PROOF_RECEIVED:
             received.append(order_id)
+    if failed:
+        # The others are judged; raising keeps the feed cursor where it was, so the next pass
+        # reads these folders again instead of missing their changes.
+        raise AdapterError("proof folders not read: " + "; ".join(failed), retryable=True)
     return received
 
 

@@ -47,7 +47,7 @@ def detail(order: Order) -> dict[str, Any]:
             ],
             "notes": [
                 {"text": n.text, "source": n.source, "at": _iso(in_zone(n.at, order.timezone))}
-                for n in order.team_notes
+                for n in order.notes_to_show
             ],
             "deliverables": [
                 {"file": d.file, "count": d.count, "md5": d.md5, "accepted": d.accepted, "reason": d.reason}

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fulfil.core.handover import FoundFile
-from integrations.ports import AdapterError, ProofFolderSpec
+from integrations.ports import AdapterError, Changes, ProofFolderSpec
 
 README = "README.txt"
 # Left by editors and sync clients while a file is still being written.
@@ -43,6 +43,10 @@ class LocalProofFolders:
                 continue
             found[order_id] = [_found(folder, path) for path in _proof_candidates(folder)]
         return found
+
+    def changes(self, cursor: str | None) -> Changes:
+        # A local folder has no feed: listing the watched folders is cheap.
+        return Changes(None, None)
 
     def fetch(self, order_id: str, found: FoundFile) -> bytes:
         folder = self.folder(order_id).resolve()

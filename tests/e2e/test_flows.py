@@ -110,8 +110,7 @@ def test_an_order_stopped_between_recorded_and_completed_finishes_once(ingested,
     svc, _ = ingested
     _drop(home, "INV-0003", "serah-terima.pdf", b"%PDF-1.4 done")
     # The run that crashed: proof judged, CRM row written, order marked recorded, then nothing.
-    found = proofs.scan_proof_folders(svc, ["INV-0003"])
-    proofs.judge_proofs(svc, found)
+    proofs.judge_proofs(svc, proofs.scan_proof_folders(svc, ["INV-0003"]).found)
     crm.mark_recorded(svc, crm.sync_crm_rows(svc))
     assert svc.store.get("INV-0003").status == OrderStatus.RECORDED
 

@@ -35,7 +35,7 @@ def _dispatch(svc: Services) -> list[str]:
 
 
 def _judge_and_record(svc: Services) -> None:
-    proofs.judge_proofs(svc, proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc)))
+    proofs.judge_proofs(svc, proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc)).found)
     crm.mark_recorded(svc, crm.sync_crm_rows(svc))
 
 
