@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fulfil.config import (
     CrmColumns,
@@ -39,6 +40,42 @@ def no_progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
     yield lambda n: None
 
 
+class GoogleClients:
+    """Google credentials and clients, made on first use: a command that never calls Google
+    never imports its libraries nor reads the key."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._credentials: Any = None
+        self._sheets: Any = None
+
+    def credentials(self) -> Any:
+        if self._credentials is None:
+            from integrations.google.clients import load_credentials
+
+            s = self.settings
+            secret = s.google_credentials_json
+            self._credentials = load_credentials(
+                key_file=s.google_credentials_file,
+                key_json=secret.get_secret_value() if secret else None,
+                subject=s.google_subject,
+                api_url=s.google_api_url,
+            )
+        return self._credentials
+
+    def drive(self) -> Any:
+        from integrations.google.clients import google_api
+
+        return google_api("drive", "v3", self.credentials(), self.settings.google_api_url)
+
+    def sheets(self) -> Any:
+        if self._sheets is None:
+            from integrations.google.clients import gspread_client
+
+            self._sheets = gspread_client(self.credentials(), self.settings.google_api_url)
+        return self._sheets
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -53,7 +90,15 @@ class Services:
     clock: Callable[[], datetime] = field(default=utc_now)
     progress: ProgressFactory = field(default=no_progress)
 
+    google: GoogleClients | None = None
+
     def source(self, path: Path | None = None) -> OrderSource:
+        """A file or folder when given one; otherwise the configured source."""
+        if path is None and self.settings.source == "gsheet" and self.google is not None:
+            from integrations.source.gsheet import FormResponsesSource
+
+            s = self.settings
+            return FormResponsesSource(self.google.sheets(), s.form_spreadsheet_key, s.form_worksheet)
         return FileOrderSource(path or self.settings.inbox)
 
     @property
@@ -62,9 +107,10 @@ class Services:
 
 
 def build(settings: Settings) -> Services:
-    home = settings.home
     catalogue = load_catalogue(settings.config_dir)
     crm_columns = load_crm_columns(settings.config_dir)
+    uses_google = settings.proof_store == "gdrive" or "gsheet" in (settings.crm, settings.source)
+    google = GoogleClients(settings) if uses_google else None
     return Services(
         settings=settings,
         store=OrderStore.open(settings.db_url),
@@ -72,10 +118,48 @@ def build(settings: Settings) -> Services:
         source_columns=load_source_columns(settings.config_dir),
         crm_columns=crm_columns,
         composer=MessageComposer(settings.config_dir / "templates", catalogue, shop_name=settings.shop_name),
-        proofs=LocalProofFolders(home / "drive"),
-        crm=CsvCrmSheet(home / "crm.csv", crm_columns.header),
-        notifier=EmlOutbox(home / "outbox"),
+        proofs=_proof_store(settings, google),
+        crm=_crm_sheet(settings, google, crm_columns.header),
+        notifier=_notifier(settings),
+        google=google,
     )
+
+
+def _proof_store(settings: Settings, google: GoogleClients | None) -> ProofStore:
+    if settings.proof_store == "gdrive" and google is not None:
+        from integrations.gdrive.drive import DriveProofFolders
+
+        return DriveProofFolders(google.drive, settings.drive_folder_id)
+    return LocalProofFolders(settings.home / "drive")
+
+
+def _crm_sheet(settings: Settings, google: GoogleClients | None, header: list[str]) -> CrmSheet:
+    if settings.crm == "gsheet" and google is not None:
+        from integrations.crm.gsheet import GoogleCrmSheet
+
+        return GoogleCrmSheet(google.sheets(), settings.crm_spreadsheet_key, settings.crm_worksheet, header)
+    return CsvCrmSheet(settings.home / "crm.csv", header)
+
+
+def _notifier(settings: Settings) -> Notifier:
+    email: Notifier = EmlOutbox(settings.home / "outbox")
+    if settings.notifier == "smtp":
+        from integrations.notifier.smtp import SmtpSender
+
+        email = SmtpSender(
+            settings.smtp_host,
+            settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password,
+            from_address=settings.smtp_from or None,
+        )
+    if settings.chat_urls is None:
+        return email
+    from integrations.notifier.chat import AppriseSender, CompositeNotifier
+
+    urls = [u.strip() for u in settings.chat_urls.get_secret_value().split(",") if u.strip()]
+    return CompositeNotifier(email, AppriseSender(urls))
 
 
 _current: Services | None = None

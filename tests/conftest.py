@@ -14,6 +14,9 @@ from fulfil.config import load_catalogue
 from fulfil.core.catalogue import Catalogue
 from fulfil.settings import PROJECT_CONFIGS, Settings
 
+# The loopback fake Google and a service-account key, for every test that needs them.
+pytest_plugins = ["tests.google_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 # A fixed "now" for tests that must not depend on the day they run: the example file's day.

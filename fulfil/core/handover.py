@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from fnmatch import fnmatch
 from pathlib import PurePath
@@ -129,10 +129,10 @@ def take_handover(
     Returns the outbox keys to queue (a rejected proof tells the division), or None when
     nothing new was seen. Proofs count only while the order waits; notes count any time.
     """
+    changed = _withdrawn(order, files, at=at)
     seen = _seen(order)
     waiting = order.is_waiting_for_proof
     notices: list[str] = []
-    changed = False
     for found in files:
         if is_note_file(found.name):
             if found.fingerprint not in seen and found.fingerprint in note_bytes:
@@ -154,6 +154,34 @@ def take_handover(
         )
         changed = True
     return notices if changed else None
+
+
+def _withdrawn(order: Order, files: list[FoundFile], *, at: datetime) -> bool:
+    """An accepted proof trashed or removed before the order is recorded: back to waiting."""
+    if order.status != OrderStatus.PROOF_RECEIVED:
+        return False
+    present = {f.fingerprint for f in files}
+    gone = [p for p in order.proofs if p.accepted and p.fingerprint not in present]
+    if not gone:
+        return False
+    gone_ids = {p.fingerprint for p in gone}
+    reason = "Ditarik dari folder / Withdrawn from the folder"
+    order.proofs = [
+        replace(p, accepted=False, reason=reason) if p.fingerprint in gone_ids else p for p in order.proofs
+    ]
+    order.deliverables = [
+        replace(d, accepted=False, reason=reason) if d.fingerprint in gone_ids else d
+        for d in order.deliverables
+    ]
+    back = OrderStatus.ASSIGNED if order.assignee else OrderStatus.DISPATCHED
+    names = ", ".join(p.name for p in gone)
+    order.move_to(
+        back,
+        actor=SYSTEM,
+        comment=f"Bukti ditarik: {names} — menunggu bukti lagi / Proof withdrawn, waiting again",
+        at=at,
+    )
+    return True
 
 
 def judge_file(found: FoundFile, rules: ProofRules) -> str:

@@ -30,6 +30,9 @@ def complete_orders(svc: Services, order_ids: list[str]) -> list[str]:
     return done
 
 
+MAX_ATTEMPTS = 10
+
+
 @dataclass
 class SendReport:
     sent: list[str] = field(default_factory=list)
@@ -48,9 +51,11 @@ def send_pending(svc: Services) -> SendReport:
         try:
             svc.notifier.send(envelope)
         except AdapterError as exc:
-            svc.store.mark_failed(msg.id, str(exc), permanent=not exc.retryable)
-            (report.retry_later if exc.retryable else report.failed).append(label)
-            if not exc.retryable:
+            # A temporary failure is retried on later passes, but not for ever.
+            permanent = not exc.retryable or msg.attempts + 1 >= MAX_ATTEMPTS
+            svc.store.mark_failed(msg.id, str(exc), permanent=permanent)
+            (report.failed if permanent else report.retry_later).append(label)
+            if permanent:
                 _note_failure(svc, msg.order_id, msg.kind, str(exc))
             continue
         svc.store.mark_sent(msg.id, svc.clock())

@@ -10,7 +10,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
 
-from integrations.ports import Envelope
+from integrations.ports import AdapterError, Envelope
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -37,9 +37,12 @@ class EmlOutbox:
         return self.folder / f"{name}.eml"
 
     def send(self, envelope: Envelope) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         target = self.path_for(envelope)
         tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(build_email(envelope).as_bytes(policy=SMTP))
-        # Same (order, kind), same file: a resend after a crash replaces, never adds.
-        os.replace(tmp, target)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(build_email(envelope).as_bytes(policy=SMTP))
+            # Same (order, kind), same file: a resend after a crash replaces, never adds.
+            os.replace(tmp, target)
+        except OSError as exc:  # a full disk or a permission: try again next pass
+            raise AdapterError(f"cannot write {target.name}: {exc.strerror or exc}", retryable=True) from None

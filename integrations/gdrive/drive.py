@@ -1,0 +1,269 @@
+"""The shared Google Drive folder as the proof store: one subfolder per order, watched by the
+changes feed (one call per poll, whatever the number of waiting orders)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from googleapiclient.http import MediaInMemoryUpload
+
+from fulfil.core.handover import FoundFile
+from integrations.google.retry import GoogleApiError, RetryPolicy, call
+from integrations.ports import Changes, ProofFolderSpec
+
+FOLDER = "application/vnd.google-apps.folder"
+GOOGLE_NATIVE = "application/vnd.google-apps."
+README = "BACA-SAYA.txt"
+ORDER_KEY = "fulfil_order"
+README_KEY = "fulfil_readme"
+ALL_DRIVES = {"supportsAllDrives": True}
+LIST_ALL = {"supportsAllDrives": True, "includeItemsFromAllDrives": True}
+FILE_FIELDS = (
+    "id,name,mimeType,size,md5Checksum,modifiedTime,description,webViewLink,appProperties,parents,trashed"
+)
+
+
+class DriveProofFolders:
+    """ProofStore on Drive v3. `service` builds the googleapiclient Drive resource on first use,
+    so commands that never touch Drive never pay for it."""
+
+    def __init__(
+        self,
+        service: Callable[[], Any],
+        root_folder_id: str,
+        *,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self._service_factory = service
+        self._service: Any = None
+        self.root = root_folder_id
+        self.policy = policy or RetryPolicy()
+        self._folders: dict[str, str] = {}  # order ID -> folder ID
+        self._owners: dict[str, str | None] = {}  # folder ID -> order ID (None: not an order's)
+        self._lock = threading.Lock()
+
+    @property
+    def drive(self) -> Any:
+        if self._service is None:
+            self._service = self._service_factory()
+        return self._service
+
+    def _call(self, request: Any, what: str) -> Any:
+        return call(request.execute, what=what, policy=self.policy)
+
+    # ----- folders -----
+
+    def _find_folder(self, order_id: str) -> dict[str, Any] | None:
+        q = (
+            f"'{self.root}' in parents and mimeType = '{FOLDER}' and trashed = false and "
+            f"appProperties has {{ key='{ORDER_KEY}' and value='{_quote(order_id)}' }}"
+        )
+        found = self._call(
+            self.drive.files().list(q=q, fields="files(id,webViewLink)", pageSize=10, **LIST_ALL),
+            f"finding the Drive folder of {order_id}",
+        )
+        files = found.get("files", [])
+        return files[0] if files else None
+
+    def folder_id(self, order_id: str) -> str | None:
+        if order_id not in self._folders:
+            folder = self._find_folder(order_id)
+            if folder is None:
+                return None
+            self._remember(order_id, folder["id"])
+        return self._folders[order_id]
+
+    def _remember(self, order_id: str, folder_id: str) -> None:
+        with self._lock:
+            self._folders[order_id] = folder_id
+            self._owners[folder_id] = order_id
+
+    def ensure_folder(self, spec: ProofFolderSpec) -> str:
+        """Find the order's folder by its appProperties before creating one: a rerun never makes two."""
+        folder = self._find_folder(spec.order_id)
+        if folder is None:
+            body = {
+                "name": spec.title,
+                "mimeType": FOLDER,
+                "parents": [self.root],
+                "appProperties": {ORDER_KEY: spec.order_id},
+            }
+            folder = self._call(
+                self.drive.files().create(body=body, fields="id,webViewLink", **ALL_DRIVES),
+                f"creating the Drive folder of {spec.order_id}",
+            )
+        self._remember(spec.order_id, folder["id"])
+        self._ensure_readme(folder["id"], spec)
+        return folder.get("webViewLink") or f"https://drive.google.com/drive/folders/{folder['id']}"
+
+    def _ensure_readme(self, folder_id: str, spec: ProofFolderSpec) -> None:
+        q = f"'{folder_id}' in parents and name = '{README}' and trashed = false"
+        found = self._call(
+            self.drive.files().list(q=q, fields="files(id)", pageSize=1, **LIST_ALL),
+            f"looking for {README} of {spec.order_id}",
+        )
+        if found.get("files"):
+            return
+        media = MediaInMemoryUpload(spec.readme.encode("utf-8"), mimetype="text/plain", resumable=False)
+        body = {"name": README, "parents": [folder_id], "appProperties": {README_KEY: "1"}}
+        self._call(
+            self.drive.files().create(body=body, media_body=media, fields="id", **ALL_DRIVES),
+            f"writing {README} of {spec.order_id}",
+        )
+
+    # ----- listing and reading -----
+
+    def _children(self, folder_id: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        token = None
+        while True:
+            page = self._call(
+                self.drive.files().list(
+                    q=f"'{folder_id}' in parents and trashed = false",
+                    fields=f"nextPageToken,files({FILE_FIELDS})",
+                    pageSize=200,
+                    pageToken=token,
+                    **LIST_ALL,
+                ),
+                "listing a proof folder",
+            )
+            out.extend(page.get("files", []))
+            token = page.get("nextPageToken")
+            if not token:
+                return out
+
+    def list_files(self, order_ids: Sequence[str]) -> dict[str, list[FoundFile]]:
+        found: dict[str, list[FoundFile]] = {}
+        for order_id in order_ids:
+            folder = self.folder_id(order_id)
+            if folder is None:
+                found[order_id] = []
+                continue
+            files: list[FoundFile] = []
+            for item in self._children(folder):
+                if item.get("mimeType") == FOLDER:
+                    # Folders one level down count (a team member's own subfolder).
+                    self._owners[item["id"]] = order_id
+                    files.extend(
+                        _found(child, prefix=item["name"] + "/")
+                        for child in self._children(item["id"])
+                        if child.get("mimeType") != FOLDER
+                    )
+                elif (item.get("appProperties") or {}).get(README_KEY) != "1":
+                    files.append(_found(item))
+            found[order_id] = files
+        return found
+
+    def fetch(self, order_id: str, found: FoundFile) -> bytes:
+        file_id = found.fingerprint.split(":", 1)[0]
+        return self._call(
+            self.drive.files().get_media(fileId=file_id, **ALL_DRIVES),
+            f"downloading {found.name} of {order_id}",
+        )
+
+    # ----- the changes feed -----
+
+    def changes(self, cursor: str | None) -> Changes:
+        if cursor is None:
+            return Changes(None, self._start_token())
+        touched: set[str] = set()
+        token: str | None = cursor
+        new_start: str | None = None
+        while token:
+            try:
+                page = self._call(
+                    self.drive.changes().list(
+                        pageToken=token,
+                        fields="nextPageToken,newStartPageToken,changes(fileId,removed,file(id,parents))",
+                        pageSize=1000,
+                        includeRemoved=True,
+                        **LIST_ALL,
+                    ),
+                    "reading the Drive changes feed",
+                )
+            except GoogleApiError as exc:
+                if exc.status in (400, 404, 410):
+                    # An invalid or expired token: list every watched folder once, then resume.
+                    return Changes(None, self._start_token())
+                raise
+            for change in page.get("changes", []):
+                for parent in (change.get("file") or {}).get("parents", []):
+                    owner = self._owner_of(parent)
+                    if owner:
+                        touched.add(owner)
+            token = page.get("nextPageToken")
+            new_start = page.get("newStartPageToken") or new_start
+        return Changes(frozenset(touched), new_start or cursor)
+
+    def _start_token(self) -> str:
+        answer = self._call(
+            self.drive.changes().getStartPageToken(**ALL_DRIVES), "starting the Drive changes feed"
+        )
+        return str(answer["startPageToken"])
+
+    def _owner_of(self, folder_id: str) -> str | None:
+        """The order a folder belongs to: the folder itself, or its parent one level up."""
+        if folder_id in self._owners:
+            return self._owners[folder_id]
+        owner: str | None = None
+        try:
+            meta = self._call(
+                self.drive.files().get(fileId=folder_id, fields="id,parents,appProperties", **ALL_DRIVES),
+                "reading a changed file's folder",
+            )
+        except GoogleApiError as exc:
+            if exc.status not in (403, 404):
+                raise
+            meta = {}
+        owner = (meta.get("appProperties") or {}).get(ORDER_KEY)
+        if owner is None and self.root not in meta.get("parents", [self.root]):
+            for parent in meta.get("parents", []):
+                parent_meta = self._call(
+                    self.drive.files().get(fileId=parent, fields="appProperties", **ALL_DRIVES),
+                    "reading a changed file's folder",
+                )
+                owner = (parent_meta.get("appProperties") or {}).get(ORDER_KEY) or owner
+        with self._lock:
+            self._owners[folder_id] = owner
+            if owner and (meta.get("appProperties") or {}).get(ORDER_KEY) == owner:
+                self._folders.setdefault(owner, folder_id)
+        return owner
+
+    # ----- for `fulfil doctor` -----
+
+    def check(self) -> list[str]:
+        try:
+            meta = self._call(
+                self.drive.files().get(
+                    fileId=self.root, fields="id,name,mimeType,capabilities", **ALL_DRIVES
+                ),
+                "opening the shared Drive folder",
+            )
+        except GoogleApiError as exc:
+            return [str(exc)]
+        problems = []
+        if meta.get("mimeType") != FOLDER:
+            problems.append(f"FULFIL_DRIVE_FOLDER_ID {self.root} is not a folder")
+        if (meta.get("capabilities") or {}).get("canAddChildren") is False:
+            problems.append(f"folder {meta.get('name')!r}: read-only; share it as Editor")
+        return problems
+
+
+def _found(item: dict[str, Any], prefix: str = "") -> FoundFile:
+    native = str(item.get("mimeType", "")).startswith(GOOGLE_NATIVE)
+    version = item.get("md5Checksum") or item.get("modifiedTime", "")
+    return FoundFile(
+        name=prefix + str(item.get("name", "")),
+        # A Google Doc has no size; it is not empty either.
+        size=int(item.get("size") or (1 if native else 0)),
+        fingerprint=f"{item['id']}:{version}",
+        link=item.get("webViewLink", ""),
+        md5=item.get("md5Checksum", ""),
+        description=item.get("description", "") or "",
+    )
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
