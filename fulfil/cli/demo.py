@@ -14,6 +14,7 @@ import typer
 
 from fulfil.cli._common import console, get_services, order_table
 from fulfil.cli._prefect import quiet_console_logs, run_flow
+from fulfil.settings import Settings
 from fulfil.usecases.summary import order_rows
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "orders.csv"
@@ -70,6 +71,13 @@ TEAM_ROUNDS: list[dict[str, list[tuple[str, bytes]]]] = [
 
 def demo(
     fresh: Annotated[bool, typer.Option("--fresh", help="delete FULFIL_HOME first")] = False,
+    with_fake_google: Annotated[
+        bool,
+        typer.Option(
+            "--with-fake-google",
+            help="run on Google Drive and Sheets adapters against an in-process fake Google",
+        ),
+    ] = False,
 ) -> None:
     """Run a realistic batch of orders through every stage on the local defaults.
 
@@ -84,23 +92,87 @@ def demo(
         svc = get_services()
     source = _demo_source(home)
     quiet_console_logs()
+    if with_fake_google:
+        _on_fake_google(svc.settings, source)
+        return
+
+    def put(order_id: str, name: str, content: bytes) -> bool:
+        folder = home / "drive" / order_id
+        if not folder.is_dir() or (folder / name).exists():
+            return False
+        (folder / name).write_bytes(content)
+        return True
+
+    _run_stages(str(source), put)
+
+    console.print(order_table(order_rows(svc), title="fulfil demo: every order"))
+    _where_to_look(svc, home)
+
+
+def _run_stages(source: str | None, put) -> None:  # type: ignore[no-untyped-def]
     from flows.deadline_sweep import deadline_sweep
     from flows.intake import intake
     from flows.watch_proofs import watch_proofs
 
-    console.print(f"[bold]1/4 intake[/] of {source}")
-    counts = run_flow(intake, source=str(source))
+    console.print(f"[bold]1/4 intake[/] of {source or 'the form responses sheet'}")
+    counts = run_flow(intake, source=source)
     console.print(f"     {counts}", highlight=False)
     for number, drops in enumerate(TEAM_ROUNDS, start=1):
         console.print(f"[bold]2/4 technical team, round {number}[/]: drops proofs and notes")
-        _drop(home, drops)
+        _drop(drops, put)
         console.print("[bold]3/4 proof watch[/]: check deliveries, write the CRM sheet, tell buyers")
         done = run_flow(watch_proofs)
         console.print(f"     completed: {', '.join(done) or '-'}", highlight=False)
     console.print("[bold]4/4 deadline sweep[/]")
     run_flow(deadline_sweep)
 
-    console.print(order_table(order_rows(svc), title="fulfil demo: every order"))
+
+def _on_fake_google(settings: Settings, source: Path) -> None:
+    """The same demo with Drive, the CRM sheet and the form sheet on an in-process fake Google."""
+    from fulfil import bootstrap
+    from fulfil.cli._common import rich_progress
+    from fulfil.testing.fake_google import FakeGoogle
+    from fulfil.testing.world import build_world, service_account_json
+
+    home = settings.home / "with-fake-google"
+    if home.exists():
+        shutil.rmtree(home)  # the fake lives in memory: each run starts from an empty Google
+    with FakeGoogle() as fake:
+        world = build_world(fake, source)
+        env = world.environment(service_account_json())
+        fields = {k.removeprefix("FULFIL_").lower(): v for k, v in env.items()}
+        svc = bootstrap.build(
+            settings.model_copy(update={"home": home, **Settings(**fields).model_dump(include=set(fields))})
+        )
+        svc.progress = rich_progress
+        bootstrap.use(svc)
+        console.print(f"fake Google at {fake.base_url}; orders are read from its form responses sheet")
+
+        def put(order_id: str, name: str, content: bytes) -> bool:
+            folder = svc.proofs.folder_id(order_id)  # type: ignore[attr-defined]
+            if folder is None:
+                return False
+            fake.add_file(name, content, folder)
+            return True
+
+        _run_stages(None, put)
+        rows = order_rows(svc)
+        console.print(order_table(rows, title="fulfil demo on fake Google: every order"))
+        by_api: dict[str, int] = {}
+        for r in fake.requests:
+            by_api[r.api] = by_api.get(r.api, 0) + 1
+        total = sum(by_api.values())
+        console.print(
+            "Google API calls: "
+            + ", ".join(f"{api} {n}" for api, n in sorted(by_api.items()))
+            + f"; total {total}, {total / max(len(rows), 1):.2f} per order"
+            + f" (Sheets {by_api.get('sheets', 0) / max(len(rows), 1):.2f} per order)",
+            highlight=False,
+        )
+        console.print(f"CRM rows in the fake sheet: {len(svc.crm.rows())}; store and outbox in {home}")
+
+
+def _where_to_look(svc, home: Path) -> None:  # type: ignore[no-untyped-def]
     crm_rows = len(svc.crm.rows())
     eml = len(list((home / "outbox").glob("*.eml")))
     console.print(
@@ -113,17 +185,13 @@ def demo(
     )
 
 
-def _drop(home: Path, drops: dict[str, list[tuple[str, bytes]]]) -> None:
+def _drop(drops: dict[str, list[tuple[str, bytes]]], put) -> None:  # type: ignore[no-untyped-def]
     """Act as the team: put files in order folders that exist and do not have them yet."""
     for order_id, files in drops.items():
-        folder = home / "drive" / order_id
         for name, content in files:
-            target = folder / name
-            if not folder.is_dir() or target.exists():
-                continue
             data = _accounts_xlsx(20) if name.endswith(".xlsx") else content
-            target.write_bytes(data)
-            console.print(f"     {order_id}/{name} ({len(data)} bytes)", highlight=False)
+            if put(order_id, name, data):
+                console.print(f"     {order_id}/{name} ({len(data)} bytes)", highlight=False)
 
 
 def _demo_source(home: Path) -> Path:

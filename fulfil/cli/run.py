@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from fulfil.cli import demo as demo_cmd
+from fulfil.cli import google
 from fulfil.cli._common import console, err_console, get_services
 from fulfil.cli._prefect import quiet_console_logs, run_flow
 
@@ -20,6 +21,8 @@ def register(app: typer.Typer) -> None:
     app.command("advance")(advance)
     app.command("serve")(serve)
     app.command("demo")(demo_cmd.demo)
+    app.command("doctor")(google.doctor)
+    app.add_typer(google.dev, name="dev")
 
 
 def intake(

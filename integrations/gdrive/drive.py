@@ -83,6 +83,7 @@ class DriveProofFolders:
     def ensure_folder(self, spec: ProofFolderSpec) -> str:
         """Find the order's folder by its appProperties before creating one: a rerun never makes two."""
         folder = self._find_folder(spec.order_id)
+        created = folder is None
         if folder is None:
             body = {
                 "name": spec.title,
@@ -95,17 +96,18 @@ class DriveProofFolders:
                 f"creating the Drive folder of {spec.order_id}",
             )
         self._remember(spec.order_id, folder["id"])
-        self._ensure_readme(folder["id"], spec)
+        self._ensure_readme(folder["id"], spec, new_folder=created)
         return folder.get("webViewLink") or f"https://drive.google.com/drive/folders/{folder['id']}"
 
-    def _ensure_readme(self, folder_id: str, spec: ProofFolderSpec) -> None:
-        q = f"'{folder_id}' in parents and name = '{README}' and trashed = false"
-        found = self._call(
-            self.drive.files().list(q=q, fields="files(id)", pageSize=1, **LIST_ALL),
-            f"looking for {README} of {spec.order_id}",
-        )
-        if found.get("files"):
-            return
+    def _ensure_readme(self, folder_id: str, spec: ProofFolderSpec, *, new_folder: bool) -> None:
+        if not new_folder:  # a folder made before a crash may lack its README
+            q = f"'{folder_id}' in parents and name = '{README}' and trashed = false"
+            found = self._call(
+                self.drive.files().list(q=q, fields="files(id)", pageSize=1, **LIST_ALL),
+                f"looking for {README} of {spec.order_id}",
+            )
+            if found.get("files"):
+                return
         media = MediaInMemoryUpload(spec.readme.encode("utf-8"), mimetype="text/plain", resumable=False)
         body = {"name": README, "parents": [folder_id], "appProperties": {README_KEY: "1"}}
         self._call(

@@ -139,4 +139,24 @@ def gspread_client(credentials: Any, api_url: str = "") -> gspread.Client:
     session = AuthorizedSession(credentials, auth_request=AuthRequest(auth_session))
     if api_url:
         session.mount("https://", _RoutedAdapter(api_url.rstrip("/")))
-    return gspread.Client(auth=credentials, session=session)
+    client = gspread.Client(auth=credentials, session=session)
+    # gspread waits for ever by default: a stalled connection must end so retries can run.
+    client.set_timeout(TIMEOUT)
+    return client
+
+
+def check_credentials(credentials: Any, api_url: str = "") -> str:
+    """Fetch a token now; return what is wrong in words, or "" when the key works."""
+    import google.auth.exceptions
+
+    session = requests.Session()
+    if api_url:
+        session.mount("https://", _RoutedAdapter(api_url.rstrip("/")))
+    try:
+        credentials.refresh(AuthRequest(session))
+    except google.auth.exceptions.RefreshError as exc:
+        why = exc.args[0] if exc.args else exc
+        return f"the key was refused ({why}); create a new key for the service account"
+    except (requests.ConnectionError, google.auth.exceptions.TransportError) as exc:
+        return f"the token endpoint cannot be reached ({type(exc).__name__})"
+    return ""

@@ -59,9 +59,16 @@ def _retry_after(exc: BaseException) -> float | None:
 
 
 def _transient(exc: BaseException) -> bool:
+    import google.auth.exceptions as auth
+
     status = status_of(exc)
     if status is not None:
         return status in RETRY_STATUSES
+    if isinstance(exc, auth.TransportError):
+        return True
+    if isinstance(exc, auth.RefreshError):
+        # google-auth says itself whether a failed token fetch (e.g. a 503) is worth repeating.
+        return bool(getattr(exc, "retryable", False))
     return isinstance(
         exc, (TimeoutError, socket.timeout, ConnectionError, requests.ConnectionError, requests.Timeout)
     )

@@ -1,7 +1,7 @@
 """The loopback Google fake, driven over HTTP by the real clients: google-auth, googleapiclient, gspread.
 
-Nothing is mocked: the fixtures only point the real clients at the fake's base URL (the two
-"point a real client at the fake" helpers will move into the Google adapter module later).
+Nothing is mocked: the fixtures only point the real clients at the fake's base URL, through the
+project's own routing (integrations.google.clients), which these tests thereby exercise too.
 """
 
 from __future__ import annotations
@@ -15,99 +15,24 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
-import googleapiclient
 import gspread
-import httplib2
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from google.auth.transport.requests import AuthorizedSession
-from google.auth.transport.requests import Request as AuthRequest
 from google.oauth2 import service_account
-from google_auth_httplib2 import AuthorizedHttp
-from googleapiclient.discovery import Resource, build_from_document
+from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaInMemoryUpload, MediaIoBaseDownload
-from requests.adapters import HTTPAdapter
 
 from fulfil.testing.fake_google import FOLDER_MIME, FakeGoogle, Formula
+from integrations.google.clients import google_api, gspread_client
 
 SCOPES = ["https://www.googleapis.com/auth/drive", "https://www.googleapis.com/auth/spreadsheets"]
 CLIENT_EMAIL = "fulfil@test-project.iam.gserviceaccount.com"
-# Hosts the clients call on their own: the APIs, and google-auth's Regional Access Boundary lookup
-# (iamcredentials), which google-auth >= 2.5x starts on a background thread after every token refresh.
-GOOGLE_HOSTS = (
-    "https://www.googleapis.com",
-    "https://sheets.googleapis.com",
-    "https://iamcredentials.googleapis.com",
-    "https://oauth2.googleapis.com",
-)
-DISCOVERY = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
-_DOCS: dict[str, dict[str, Any]] = {}
 HYPERLINK = '=HYPERLINK("https://drive.google.com/drive/folders/abc","proofs")'
-
-
-# --- pointing the real clients at the fake ----------------------------------------------------
-
-
-def _to_fake(url: str, base_url: str) -> str:
-    for host in GOOGLE_HOSTS:
-        if url.startswith(host + "/"):
-            return base_url + url[len(host) :]
-    return url
-
-
-class _ToFakeAdapter(HTTPAdapter):
-    """A requests transport that sends Google's https hosts to the fake instead."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__()
-        self.base_url = base_url
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        request.url = _to_fake(request.url or "", self.base_url)
-        return super().send(request, *args, **kwargs)
-
-
-class _ToFakeHttp(httplib2.Http):
-    """httplib2 as googleapiclient builds it (308 is not a redirect), Google's hosts sent to the fake."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__(timeout=10)
-        self.redirect_codes = self.redirect_codes - {308}
-        self.base_url = base_url
-
-    def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
-        moved = _to_fake(uri, self.base_url)
-        if moved != uri:
-            # The boundary lookup runs on another thread: give it its own connection.
-            return httplib2.Http(timeout=10).request(moved, method, *args, **kwargs)
-        return super().request(uri, method, *args, **kwargs)
-
-
-def google_api(name: str, version: str, base_url: str, credentials: service_account.Credentials) -> Resource:
-    """googleapiclient on the bundled discovery document, its rootUrl moved to the fake (uploads too)."""
-    key = f"{name}.{version}"
-    if key not in _DOCS:
-        _DOCS[key] = json.loads((DISCOVERY / f"{key}.json").read_text(encoding="utf-8"))
-    doc = json.loads(json.dumps(_DOCS[key]))
-    doc["rootUrl"] = base_url + "/"
-    doc["mtlsRootUrl"] = base_url + "/"
-    doc["baseUrl"] = base_url + "/" + doc["servicePath"]
-    return build_from_document(doc, http=AuthorizedHttp(credentials, http=_ToFakeHttp(base_url)))
-
-
-def gspread_client(base_url: str, credentials: service_account.Credentials) -> gspread.Client:
-    """gspread (which copies its https URLs at import) with its requests sessions routed to the fake."""
-    auth_session = requests.Session()
-    auth_session.mount("https://", _ToFakeAdapter(base_url))
-    session = AuthorizedSession(credentials, auth_request=AuthRequest(auth_session))
-    session.mount("https://", _ToFakeAdapter(base_url))
-    return gspread.Client(auth=credentials, session=session)
 
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -143,17 +68,17 @@ def credentials(fake: FakeGoogle, private_key_pem: str) -> service_account.Crede
 
 @pytest.fixture
 def drive(fake: FakeGoogle, credentials: service_account.Credentials) -> Resource:
-    return google_api("drive", "v3", fake.base_url, credentials)
+    return google_api("drive", "v3", credentials, fake.base_url)
 
 
 @pytest.fixture
 def sheets_api(fake: FakeGoogle, credentials: service_account.Credentials) -> Resource:
-    return google_api("sheets", "v4", fake.base_url, credentials)
+    return google_api("sheets", "v4", credentials, fake.base_url)
 
 
 @pytest.fixture
 def gc(fake: FakeGoogle, credentials: service_account.Credentials) -> gspread.Client:
-    return gspread_client(fake.base_url, credentials)
+    return gspread_client(credentials, fake.base_url)
 
 
 def _error(exc: HttpError) -> dict[str, Any]:
