@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,8 +27,10 @@ NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--database-url",
-        default="",
-        help="run store tests against this SQLAlchemy URL too (e.g. a PostgreSQL URL)",
+        # .ci/run starts a throwaway PostgreSQL and passes its URL through the environment.
+        default=os.environ.get("FULFIL_TEST_DATABASE_URL", ""),
+        help="run the store tests against this SQLAlchemy URL too, e.g. "
+        "postgresql+psycopg://user@127.0.0.1:5432/db (default: $FULFIL_TEST_DATABASE_URL)",
     )
 
 
@@ -41,7 +44,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh FULFIL_HOME; the environment points there so subprocesses agree."""
     path = tmp_path / "home"
     monkeypatch.setenv("FULFIL_HOME", str(path))
-    for name in ("FULFIL_DATABASE_URL", "FULFIL_INTAKE_PATH", "FULFIL_CONFIG_DIR"):
+    for name in [k for k in os.environ if k.startswith("FULFIL_") and not k.startswith("FULFIL_TEST_")]:
         monkeypatch.delenv(name, raising=False)
     return path
 

@@ -46,7 +46,7 @@ def doctor() -> None:
     for name, problems in checks:
         if problems:
             failed += 1
-            console.print(f"[red]✗[/] {name}: {'; '.join(problems)}", highlight=False)
+            console.print(f"[red]✗[/] {name}: {'; '.join(problems)}", highlight=False, soft_wrap=True)
         else:
             console.print(f"[green]✓[/] {name}", highlight=False)
     if failed:

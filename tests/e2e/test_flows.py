@@ -186,3 +186,43 @@ def test_dispatch_gives_the_division_a_folder_and_a_work_order(ingested, home) -
     # Not ready orders get no folder.
     assert dispatch.ready_to_dispatch(svc) == []
     assert not (home / "drive" / "INV-0007").exists()
+
+
+def test_the_whole_pipeline_on_postgresql(prefect_api, home, request) -> None:  # type: ignore[no-untyped-def]
+    """The same flows with the order store on a real PostgreSQL (.ci/run starts one)."""
+    from sqlalchemy import create_engine, text
+
+    from flows.intake import intake
+    from flows.watch_proofs import watch_proofs
+    from fulfil import bootstrap
+    from fulfil.cli._prefect import flow_settings
+    from fulfil.settings import Settings
+    from integrations.store.tables import metadata
+
+    url = request.config.getoption("--database-url")
+    if not url:
+        pytest.skip("no PostgreSQL: give --database-url or $FULFIL_TEST_DATABASE_URL (.ci/run does)")
+    engine = create_engine(url)
+    metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    svc = bootstrap.build(Settings(home=home, database_url=url))
+    assert svc.store.engine.dialect.name == "postgresql"
+    svc.clock = lambda: NOW
+    bootstrap.use(svc)
+    try:
+        with flow_settings():
+            intake(source=str(EXAMPLES / "orders.csv"))
+            _drop(home, "INV-0001", "akun-gmail.csv", _accounts_csv(10))
+            _drop(home, "INV-0003", "serah-terima.pdf", b"%PDF-1.4 ok")
+            intake(source=str(EXAMPLES / "orders.csv"))
+            watch_proofs()
+            watch_proofs()
+        assert svc.store.get("INV-0001").status == OrderStatus.COMPLETED
+        assert svc.store.get("INV-0003").status == OrderStatus.COMPLETED
+        assert sorted(r["ID Order"] for r in svc.crm.rows()) == ["INV-0001", "INV-0003"]
+        assert [m.kind for m in svc.store.messages("INV-0001")].count("completed") == 1
+    finally:
+        bootstrap.use(None)
+        svc.store.engine.dispose()

@@ -23,7 +23,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'store' / 'fulfil.db'}"
     url = request.config.getoption("--database-url")
     if not url:
-        pytest.skip("no --database-url given")
+        pytest.skip("no PostgreSQL: give --database-url or $FULFIL_TEST_DATABASE_URL (.ci/run does)")
     engine = create_engine(url)
     try:
         metadata.drop_all(engine)
