@@ -16,7 +16,8 @@ from gspread.http_client import HTTPClient
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
 from fulfil.core.cells import guard_formula
-from integrations.google.clients import service_account_email
+from integrations.crm.header import header_mismatch
+from integrations.google.clients import gspread_account_email
 from integrations.google.retry import GoogleApiError, RetryPolicy, call
 
 T = TypeVar("T")
@@ -148,7 +149,7 @@ class GoogleCrmSheet:
                 )
             return  # an empty worksheet: the first append writes the header
         if found != self.header:
-            raise CrmSheetError(_header_mismatch(self.worksheet, found, self.header))
+            raise CrmSheetError(header_mismatch(f"worksheet {self.worksheet!r}", found, self.header))
 
     def _append(self, fresh: dict[str, list[str]], *, with_header: bool) -> None:
         tries = 0
@@ -186,7 +187,7 @@ class GoogleCrmSheet:
             raise self._explain(exc) from None
 
     def _explain(self, exc: GoogleApiError) -> CrmSheetError:
-        key, email = self.spreadsheet_key, _account_email(self.client)
+        key, email = self.spreadsheet_key, gspread_account_email(self.client)
         if exc.status == 403:
             problem = (
                 f"permission denied on the CRM spreadsheet {key}: share the sheet with {email} as Editor"
@@ -205,23 +206,3 @@ class GoogleCrmSheet:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
-
-
-def _account_email(client: gspread.Client) -> str:
-    # gspread keeps the credentials on its session when it is handed one (clients.gspread_client).
-    http = client.http_client
-    credentials = getattr(http.session, "credentials", None) or getattr(http, "auth", None)
-    return service_account_email(credentials)
-
-
-def _header_mismatch(worksheet: str, found: list[str], wanted: list[str]) -> str:
-    extra = [h for h in found if h not in wanted]
-    missing = [h for h in wanted if h not in found]
-    parts = [f"worksheet {worksheet!r}: header differs from configs/crm_columns.yaml"]
-    if missing:
-        parts.append(f"missing {missing}")
-    if extra:
-        parts.append(f"unexpected {extra}")
-    if not missing and not extra:
-        parts.append("same columns in another order")
-    return "; ".join(parts) + "; refusing to write into the wrong columns"

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from fulfil.core.cells import guard_formula
+from integrations.crm.header import header_mismatch
 from integrations.ports import AdapterError
 
 
@@ -30,7 +31,7 @@ class CsvCrmSheet:
             if found is None:
                 return []
             if found != self.header:
-                raise CrmSheetError(_header_mismatch(self.path, found, self.header))
+                raise CrmSheetError(header_mismatch(str(self.path), found, self.header))
             return [dict(zip(self.header, r, strict=False)) for r in reader]
 
     def upsert(self, rows: Iterable[Mapping[str, str]]) -> None:
@@ -52,16 +53,3 @@ class CsvCrmSheet:
             writer.writerow(self.header)
             writer.writerows([r.get(h, "") for h in self.header] for r in existing)
         os.replace(tmp, self.path)
-
-
-def _header_mismatch(path: Path, found: list[str], wanted: list[str]) -> str:
-    extra = [h for h in found if h not in wanted]
-    missing = [h for h in wanted if h not in found]
-    parts = [f"{path}: its header differs from configs/crm_columns.yaml"]
-    if missing:
-        parts.append(f"missing {missing}")
-    if extra:
-        parts.append(f"unexpected {extra}")
-    if not missing and not extra:
-        parts.append("same columns in another order")
-    return "; ".join(parts) + "; refusing to write into the wrong columns"

@@ -86,6 +86,13 @@ def service_account_email(credentials: Any) -> str:
     return getattr(credentials, "service_account_email", "") or "the service account"
 
 
+def gspread_account_email(client: gspread.Client) -> str:
+    """Whom to share a sheet with, read from the credentials gspread_client handed the client."""
+    http = client.http_client
+    credentials = getattr(http.session, "credentials", None) or getattr(http, "auth", None)
+    return service_account_email(credentials)
+
+
 def _routed(url: str, api_url: str) -> str:
     for host in GOOGLE_HOSTS:
         if url.startswith(host + "/"):

@@ -7,12 +7,12 @@ Cells are read as FORMATTED_VALUE, the text the sheet shows: a timestamp comes o
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import gspread
 from gspread.utils import absolute_range_name
 
-from integrations.google.clients import service_account_email
+from integrations.google.clients import gspread_account_email
 from integrations.google.retry import GoogleApiError, RetryPolicy, call
 from integrations.ports import AdapterError, SourceTable
 
@@ -79,7 +79,7 @@ class FormResponsesSource:
             raise self._explain(exc) from None
 
     def _explain(self, exc: GoogleApiError) -> AdapterError:
-        key, email = self.spreadsheet_key, _account_email(self.client)
+        key, email = self.spreadsheet_key, gspread_account_email(self.client)
         if exc.status == 403:
             problem = (
                 f"permission denied on the form spreadsheet {key}: share it with {email} (Viewer is enough)"
@@ -97,10 +97,3 @@ class FormResponsesSource:
         else:
             return GoogleApiError(str(exc), retryable=exc.retryable, status=exc.status)
         return GoogleApiError(problem, status=exc.status)
-
-
-def _account_email(client: gspread.Client) -> str:
-    # gspread keeps the credentials on its session when it is handed one (clients.gspread_client).
-    http: Any = client.http_client
-    credentials = getattr(http.session, "credentials", None) or getattr(http, "auth", None)
-    return service_account_email(credentials)
