@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from pathlib import Path
 
-import pandas as pd
-
 from integrations.ports import AdapterError, SourceTable
 
 SUFFIXES = (".csv", ".xlsx")
@@ -37,6 +35,8 @@ class FileOrderSource:
 
 
 def read_table(path: Path) -> SourceTable:
+    import pandas as pd  # only when a file is read: store-only commands stay fast
+
     try:
         if path.suffix.lower() == ".xlsx":
             frame = pd.read_excel(path, dtype=object, keep_default_na=False, engine="openpyxl")

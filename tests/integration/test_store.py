@@ -211,3 +211,11 @@ def test_cursors_are_remembered_and_overwritten(store: OrderStore) -> None:
 
     assert store.get_cursor("drive-changes") == "page-token-002"
     assert store.get_cursor("sheet-etag") == 'W/"Ω"'
+
+
+def test_the_head_revision_fulfil_checks_is_alembics_newest() -> None:
+    from alembic.script import ScriptDirectory
+
+    from integrations.store.migrate import HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() == HEAD
