@@ -1,20 +1,26 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from prefect import flow
 
 from tasks.notify import send_outbox
 from tasks.report import publish_summary
-from tasks.sweep import flag_overdue
+from tasks.sweep import sweep_deadlines
 
 
 @flow(
     name="deadline-sweep",
     flow_run_name="deadline-sweep",
-    description="Flag orders past their deadline as overdue and alert each division lead once.",
+    description=(
+        "The deadline ladder: reminders to the division, escalations to its lead and ops, payment "
+        "reminders and follow-ups to buyers, each once per order; flags orders past their deadline."
+    ),
 )
-def deadline_sweep() -> list[str]:
-    flagged = flag_overdue()
+def deadline_sweep(at: datetime | None = None) -> dict[str, list[str]]:
+    """`at` runs the sweep as if it were that moment (catching up, tests); none means now."""
+    report = sweep_deadlines(at)
     send_outbox()
-    if flagged:
-        publish_summary(flagged, "Orders that passed their deadline in this sweep")
-    return flagged
+    if report.flagged:
+        publish_summary(report.flagged, "Orders that passed their deadline in this sweep")
+    return {"flagged": report.flagged, "queued": report.queued, "skipped": report.skipped}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 # A fixed "now" for tests that must not depend on the day they run: the example file's day.
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+# The installed console script, as a person runs it.
+FULFIL = str(Path(sys.executable).parent / "fulfil")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,10 +46,38 @@ def catalogue() -> Catalogue:
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh FULFIL_HOME; the environment points there so subprocesses agree."""
     path = tmp_path / "home"
-    monkeypatch.setenv("FULFIL_HOME", str(path))
+    # Settings from the developer's shell must not leak in; the test's own come after.
     for name in [k for k in os.environ if k.startswith("FULFIL_") and not k.startswith("FULFIL_TEST_")]:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FULFIL_HOME", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[str]:
+    """Start Prefect's test harness once (~10 s) and give its API URL to subprocesses too.
+
+    Here rather than in tests/e2e/ so tests/reliability/ shares the same one harness.
+    """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture
+def cli_env(prefect_api: str, home: Path) -> dict[str, str]:
+    """The environment a person's shell would have, pointed at the harness and a fresh home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "FULFIL_"))}
+    env.update(
+        FULFIL_HOME=str(home),
+        PREFECT_API_URL=prefect_api,
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        COLUMNS="200",
+    )
+    return env
 
 
 @pytest.fixture

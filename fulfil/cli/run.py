@@ -73,17 +73,81 @@ def watch(
 
 def sweep(
     once: Annotated[bool, typer.Option("--once", help="one pass, then exit")] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="run as if it were this time, in the shop's zone: 2026-11-30T17:00 or "
+            "'30/11/2026 17:00' (for testing and catching up; implies --once)",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="print each order's rungs and what would be sent; change nothing"),
+    ] = False,
+    order: Annotated[
+        list[str] | None, typer.Option("--order", help="with --dry-run: only this order (repeatable)")
+    ] = None,
 ) -> None:
-    """Flag orders past their deadline and alert the division lead once each. Loops unless --once."""
+    """The deadline ladder: remind divisions, escalate to leads and ops, remind unpaid buyers, ask
+    for feedback after completion; each message once per order. Loops unless --once."""
     svc = get_services()
+    moment = None
+    if at is not None:
+        # Imported inside: only this command reads times.
+        from fulfil.core.deadlines import UnreadableDate, parse_when
+
+        try:
+            moment, _ = parse_when(at, svc.tz)
+        except UnreadableDate:
+            raise typer.BadParameter(f"cannot read {at!r} as a time", param_hint="--at") from None
+    if dry_run:
+        # The use case's preview, printed: no Prefect, no store write.
+        from fulfil.core.deadlines import show
+        from fulfil.usecases.sweep import preview
+
+        now = moment or svc.clock()
+        found = preview(svc, now=now, order_ids=order)
+        missing = sorted({o.strip().upper() for o in order or []} - {p.order_id for p in found})
+        if missing:
+            raise typer.BadParameter(f"no such order: {', '.join(missing)}", param_hint="--order")
+
+        def out(text: str) -> None:
+            console.print(text, highlight=False, markup=False)
+
+        out(f"dry run at {show(now, svc.tz)}: nothing is written or sent")
+        for p in found:
+            deadline = show(p.deadline, p.timezone) or "-"
+            flag = "  (would be flagged overdue)" if p.flag else ""
+            out(f"{p.order_id}  {p.service_code or '-'}  {p.status}  deadline {deadline}{flag}")
+            for line in p.lines:
+                state = {
+                    "send": "WOULD SEND",
+                    "skip": f"would skip (overtaken by {line.by})",
+                    "waiting": "later",
+                }.get(str(line.state), str(line.state))
+                when = show(line.at, p.timezone)
+                out(f"  {line.key:<18} {when:<21} {state:<38} {line.recipient or '-'}")
+        sends = sum(len(p.to_send) for p in found)
+        flags = sum(p.flag for p in found)
+        out(f"would send {sends} message(s); would flag {flags} order(s) overdue")
+        return
     quiet_console_logs()
     from flows.deadline_sweep import deadline_sweep
 
     def step() -> None:
-        flagged = run_flow(deadline_sweep)
-        console.print(f"newly overdue: {len(flagged)}" + (f" ({', '.join(flagged)})" if flagged else ""))
+        done = run_flow(deadline_sweep, at=moment)
+        flagged, queued = done["flagged"], done["queued"]
+        console.print(
+            f"newly overdue: {len(flagged)}" + (f" ({', '.join(flagged)})" if flagged else ""),
+            highlight=False,
+        )
+        console.print(
+            f"messages queued: {len(queued)}" + (f" ({', '.join(queued)})" if queued else ""),
+            highlight=False,
+        )
 
-    _loop("sweep", once, svc.settings.sweep_interval_seconds, step)
+    _loop("sweep", once or moment is not None, svc.settings.sweep_interval_seconds, step)
 
 
 def advance(order_id: Annotated[str, typer.Argument(help="the order ID")]) -> None:

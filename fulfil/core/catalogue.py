@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import time
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Strict(BaseModel):
@@ -57,6 +59,82 @@ class Deliverable(_Strict):
     unit: Names = Names(id="unit", en="units")
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class WorkingHours(_Strict):
+    """When a division works, for services whose deadlines count working time only."""
+
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    days: tuple[Weekday, ...] = Field(WEEKDAYS[:6], min_length=1)
+    # A country code for `holidays.country_holidays` (public holidays are days off), or none.
+    public_holidays: str | None = "ID"
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _written_as_text(cls, value: Any) -> Any:
+        # YAML reads an unquoted 17:00 as the number 1020 (base 60); pydantic would take that as
+        # seconds and quietly make it 00:17. Only a quoted "17:00" is unambiguous.
+        if isinstance(value, int | float):
+            raise ValueError('write the time in quotes, e.g. "17:00"')
+        return value
+
+    @field_validator("public_holidays")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            holidays.country_holidays(value)
+        except NotImplementedError:
+            raise ValueError(f"no public holidays known for country {value!r} (e.g. ID)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _a_day_not_a_night(self) -> WorkingHours:
+        if self.start >= self.end:
+            raise ValueError(f"start ({self.start:%H:%M}) must be before end ({self.end:%H:%M})")
+        if len(set(self.days)) != len(self.days):
+            raise ValueError("a day is listed twice")
+        return self
+
+
+Percent = Annotated[int, Field(ge=1, le=99)]
+Hours = Annotated[int, Field(ge=1)]
+
+
+class Ladder(_Strict):
+    """When the sweep reminds the division, escalates to its lead and ops, and writes to the buyer.
+
+    Each rung is sent once per order. Times are wall-clock unless `working_hours` is set: then the
+    window's fractions and the hours before and after the deadline count working time only, and
+    nothing goes out outside working hours.
+    """
+
+    remind_at_percent: tuple[Percent, ...] = Field(
+        (50, 80), description="reminders to the division at these fractions of the dispatch→deadline window"
+    )
+    remind_hours_before: tuple[Hours, ...] = Field(
+        (2,), description="reminders this long before the deadline"
+    )
+    escalate_hours_after: tuple[Hours, ...] = Field(
+        (24,), description="escalations again this long after the breach (the breach always escalates)"
+    )
+    working_hours: WorkingHours | None = None
+    payment_reminder_hours: int = Field(24, ge=0, description="buyer reminder when still unpaid; 0: never")
+    follow_up_days: int = Field(3, ge=0, description="feedback request after completion; 0: never")
+
+    @field_validator("remind_at_percent", "remind_hours_before", "escalate_hours_after")
+    @classmethod
+    def _each_once(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        # Each value is one rung with its own outbox key; a repeat would be the same rung twice.
+        if len(set(value)) != len(value):
+            raise ValueError(f"{list(value)} lists a value twice")
+        return tuple(sorted(value))
+
+
 class Service(_Strict):
     code: str
     name: Names
@@ -68,6 +146,8 @@ class Service(_Strict):
     proof: ProofRules
     notes_to_buyer: bool = False
     deliverable: Deliverable | None = None
+    # Only the fields given here differ from the shop-wide ladder (Catalogue.ladder_for).
+    ladder: Ladder | None = None
 
     @property
     def can_dispatch(self) -> bool:
@@ -77,6 +157,7 @@ class Service(_Strict):
 class Catalogue(_Strict):
     divisions: dict[str, Division]
     services: dict[str, Service]
+    ladder: Ladder = Ladder()
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -95,3 +176,10 @@ class Catalogue(_Strict):
 
     def division_of(self, service: Service) -> Division:
         return self.divisions[service.division]
+
+    def ladder_for(self, service: Service | None) -> Ladder:
+        """The shop-wide ladder with the fields the service sets itself put in its place."""
+        if service is None or service.ladder is None:
+            return self.ladder
+        own = service.ladder
+        return self.ladder.model_copy(update={name: getattr(own, name) for name in own.model_fields_set})

@@ -39,7 +39,8 @@ def crm_fields(
     tz = order.timezone
     service = catalogue.get(order.service_code)
     delivered = delivered_count(order, service)
-    completed_at = next((h.at for h in reversed(order.history) if h.status == OrderStatus.COMPLETED), None)
+    # The first entry in completed is the completion; later ones are notes on a done order.
+    completed_at = next((h.at for h in order.history if h.status == OrderStatus.COMPLETED), None)
     return {
         "order_id": order.order_id,
         "received_at": show(order.received_at, tz),

@@ -6,12 +6,14 @@ change; the caller saves both in one transaction, so a change and its message ne
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from fulfil.core.catalogue import Service
+from fulfil.core import ladder as ladders
+from fulfil.core.catalogue import Ladder, Service
 from fulfil.core.order import SYSTEM, Order
-from fulfil.core.status import EDITABLE, OrderStatus
+from fulfil.core.status import EDITABLE, FINAL, OrderStatus
 from fulfil.core.validation import Checked, OrderDraft
 
 
@@ -23,11 +25,23 @@ class MessageKind(StrEnum):
     CANCELLED = "cancelled"
     OVERDUE_ALERT = "overdue_alert"
     PROOF_REJECTED = "proof_rejected"
+    # The deadline ladder (fulfil/core/ladder.py): one outbox key per rung, e.g. reminder:50.
+    REMINDER = ladders.REMINDER
+    ESCALATION = ladders.ESCALATION
+    PAYMENT_REMINDER = ladders.PAYMENT_REMINDER
+    FOLLOW_UP = ladders.FOLLOW_UP
 
 
 # Who each kind of message is for.
 BUYER_KINDS = frozenset(
-    {MessageKind.CONFIRMATION, MessageKind.NEEDS_INFO, MessageKind.COMPLETED, MessageKind.CANCELLED}
+    {
+        MessageKind.CONFIRMATION,
+        MessageKind.NEEDS_INFO,
+        MessageKind.COMPLETED,
+        MessageKind.CANCELLED,
+        MessageKind.PAYMENT_REMINDER,
+        MessageKind.FOLLOW_UP,
+    }
 )
 
 
@@ -131,8 +145,57 @@ def cancel(order: Order, reason: str, *, actor: str, at: datetime) -> list[Messa
     return [MessageKind.CANCELLED] if order.cancel(reason, actor=actor, at=at) else []
 
 
-def sweep(order: Order, *, now: datetime) -> list[MessageKind]:
-    """Flag a breached deadline once. Orders not yet with the team are the buyer's to fix."""
-    if order.status in EDITABLE:
-        return []
-    return [MessageKind.OVERDUE_ALERT] if order.flag_overdue(now) else []
+@dataclass(frozen=True)
+class SweepPlan:
+    """What a sweep at one moment would do to one order, computed without changing it."""
+
+    flag: bool  # the deadline has passed on an order with the team: set the overdue flag
+    send: list[ladders.Rung]
+    skip: list[ladders.Rung]
+    rungs: list[ladders.Planned]  # the whole schedule, for previews
+
+    @property
+    def changes(self) -> bool:
+        return self.flag or bool(self.send or self.skip)
+
+
+DEFAULT_LADDER = Ladder()
+
+
+def plan_sweep(order: Order, ladder: Ladder = DEFAULT_LADDER, *, now: datetime) -> SweepPlan:
+    # Orders not yet with the team are the buyer's to fix: late, but not the team's lateness.
+    flag = (
+        order.status not in EDITABLE
+        and order.status not in FINAL
+        and not order.overdue
+        and order.deadline is not None
+        and now > order.deadline
+    )
+    rungs = ladders.plan(order, ladder, now)
+    send = [p.rung for p in rungs if p.state == ladders.State.SEND]
+    skip = [p.rung for p in rungs if p.state == ladders.State.SKIP]
+    return SweepPlan(flag, send, skip, rungs)
+
+
+def sweep(order: Order, ladder: Ladder = DEFAULT_LADDER, *, now: datetime) -> list[ladders.Rung]:
+    """Flag a breached deadline once and take the ladder's due rungs, each once.
+
+    Returns the rungs whose messages must leave now (their outbox keys are `rung.key`); every rung
+    sent or skipped gets one line in the history, which is how the next sweep knows.
+    """
+    planned = plan_sweep(order, ladder, now=now)
+    if planned.flag:
+        order.flag_overdue(now)
+    overtaken = {p.rung.key: p.by for p in planned.rungs if p.state == ladders.State.SKIP}
+    for rung in planned.skip:
+        order.comment(ladders.skipped_note(rung, overtaken[rung.key]), actor=SYSTEM, at=now)
+    for rung in planned.send:
+        for_buyer = rung.kind in BUYER_KINDS
+        reachable = order.buyer_reachable if for_buyer else True
+        order.comment(
+            ladders.sent_note(rung, reachable=reachable),
+            actor=SYSTEM,
+            at=now,
+            notified=for_buyer and reachable,
+        )
+    return planned.send

@@ -23,6 +23,9 @@ def recipient(svc: Services, order: Order, kind: MessageKind | str) -> str:
     if service is None:
         return svc.settings.ops_email
     division = svc.catalogue.division_of(service)
+    if kind == MessageKind.ESCALATION:
+        # One message to both, so each sees the other was told; one outbox row keeps it once.
+        return ", ".join(dict.fromkeys([division.lead.email, svc.settings.ops_email]))
     return division.lead.email if kind == MessageKind.OVERDUE_ALERT else division.email
 
 

@@ -7,6 +7,7 @@ from fulfil.core.crm_record import crm_fields
 from fulfil.core.order import Order
 from fulfil.core.pipeline import MessageKind, record
 from fulfil.core.status import OrderStatus
+from fulfil.crash import crash_point
 from fulfil.usecases._unit import transact
 
 
@@ -26,6 +27,7 @@ def sync_crm_rows(svc: Services) -> list[str]:
         fields = crm_fields(order, svc.catalogue, buyer_notified_at=told)
         rows.append({header: fields[name] for header, name in mapping.items()})
     svc.crm.upsert(rows)
+    crash_point("after-crm-write")
     svc.store.crm_synced({o.order_id: o.version for o in stale})
     return [o.order_id for o in stale]
 

@@ -8,6 +8,7 @@ from fulfil.bootstrap import Services
 from fulfil.core.order import Order
 from fulfil.core.pipeline import Step, dispatch, next_step
 from fulfil.core.status import EDITABLE
+from fulfil.crash import crash_point
 from fulfil.usecases._unit import transact
 from integrations.ports import ProofFolderSpec
 
@@ -27,6 +28,7 @@ def open_proof_folders(svc: Services, order_ids: list[str]) -> dict[str, str]:
         readme = svc.composer.compose("folder_readme", order).body
         spec = ProofFolderSpec(order.order_id, f"{order.order_id} · {service.name.id}", readme)
         links[order.order_id] = svc.proofs.ensure_folder(spec)
+        crash_point("after-folder-created")
     return links
 
 
@@ -42,5 +44,6 @@ def mark_dispatched(svc: Services, folder_links: dict[str, str]) -> list[str]:
             return dispatch(order, service, division.name, at=svc.clock())
 
         if transact(svc, order_id, decide, folder_link=link) is not None:
+            crash_point("after-dispatch-queued")
             done.append(order_id)
     return done

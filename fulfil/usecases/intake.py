@@ -12,6 +12,7 @@ from fulfil.core.order import SYSTEM, HistoryEntry, Order
 from fulfil.core.pipeline import admit
 from fulfil.core.status import EDITABLE, OrderStatus
 from fulfil.core.validation import validate
+from fulfil.crash import crash_point
 from fulfil.usecases._unit import outbox_messages, transact
 from integrations.ports import SourceTable
 from integrations.store import StaleOrder
@@ -109,6 +110,7 @@ def _create(svc: Services, row: SourceRow) -> None:
     )
     kinds = _admit(svc, order, row)
     svc.store.save(order, outbox_messages(svc, order, kinds))
+    crash_point("after-intake-commit")
 
 
 def _admit(svc: Services, order: Order, row: SourceRow):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from fulfil.bootstrap import Services
 from fulfil.core.order import SYSTEM, Order
 from fulfil.core.pipeline import complete
 from fulfil.core.status import OrderStatus
+from fulfil.crash import crash_point
 from fulfil.usecases._unit import transact
 from integrations.ports import AdapterError, Envelope
 
@@ -58,6 +59,7 @@ def send_pending(svc: Services) -> SendReport:
             if permanent:
                 _note_failure(svc, msg.order_id, msg.kind, str(exc))
             continue
+        crash_point("after-send-before-mark")
         svc.store.mark_sent(msg.id, svc.clock())
         report.sent.append(label)
     return report

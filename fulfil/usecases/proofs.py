@@ -12,6 +12,7 @@ from fulfil.core.catalogue import Service
 from fulfil.core.handover import Counted, FoundFile, contents_needed, is_note_file, take_handover
 from fulfil.core.order import Order
 from fulfil.core.status import IN_CRM, WAITING_FOR_PROOF, OrderStatus
+from fulfil.crash import crash_point
 from fulfil.usecases._unit import transact
 from integrations.deliverables import UncountableFile, count_rows
 from integrations.ports import AdapterError
@@ -81,6 +82,7 @@ def judge_proofs(svc: Services, found: dict[str, list[FoundFile]]) -> list[str]:
         )
         order = transact(svc, order_id, decide)
         if order is not None and order.status == OrderStatus.PROOF_RECEIVED:
+            crash_point("after-proof-accepted")
             received.append(order_id)
     if failed:
         # The others are judged; raising keeps the feed cursor where it was, so the next pass

@@ -133,13 +133,21 @@ def test_sweep_flags_a_late_order_once_and_alerts_its_lead_once(ingested) -> Non
     first = deadline_sweep()
     second = deadline_sweep()
 
-    assert "INV-0002" in first and second == []
+    assert "INV-0002" in first["flagged"] and "INV-0002/escalation:breach" in first["queued"]
+    assert second == {"flagged": [], "queued": [], "skipped": []}
     order = svc.store.get("INV-0002")
     assert order.overdue and order.overdue_at == late + timedelta(hours=1)
-    alerts = [m for m in svc.store.messages("INV-0002") if m.kind == "overdue_alert"]
-    assert len(alerts) == 1 and alerts[0].recipient == "bagus@localhost"
+    # The breach escalation goes to the lead and ops together, once; no separate overdue alert.
+    alerts = [m for m in svc.store.messages("INV-0002") if m.kind.startswith(("escalation", "overdue"))]
+    assert [(m.kind, m.recipient, m.state) for m in alerts] == [
+        ("escalation:breach", "bagus@localhost, ops@localhost", "sent")
+    ]
     # Orders still waiting for the buyer are not the team's lateness.
     assert not svc.store.get("INV-0007").overdue
+    # Run as of a later moment (what `fulfil sweep --at` does): the +24 h rung goes, once.
+    third = deadline_sweep(at=late + timedelta(hours=25))
+    assert "INV-0002/escalation:24h" in third["queued"]
+    assert deadline_sweep(at=late + timedelta(hours=25))["queued"] == []
 
 
 def test_one_order_run_is_named_and_tagged_for_managers_and_carries_no_buyer_data(flows_on, home) -> None:  # type: ignore[no-untyped-def]

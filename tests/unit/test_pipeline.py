@@ -221,10 +221,10 @@ def test_sweep_leaves_orders_not_yet_with_the_team_alone(status):
 
 
 @pytest.mark.parametrize("status", [S.DISPATCHED, S.ASSIGNED, S.PROOF_RECEIVED, S.RECORDED])
-def test_sweep_alerts_once_for_an_order_past_its_deadline(status):
+def test_sweep_escalates_once_for_an_order_past_its_deadline(status):
     order = order_in(status, deadline=NOW)
     assert sweep(order, now=NOW - timedelta(minutes=1)) == []
-    assert sweep(order, now=NOW + timedelta(minutes=1)) == [MessageKind.OVERDUE_ALERT]
+    assert [r.key for r in sweep(order, now=NOW + timedelta(minutes=1))] == ["escalation:breach"]
     assert order.overdue is True
     assert sweep(order, now=NOW + timedelta(hours=2)) == []
 
