@@ -21,6 +21,10 @@ class Text:
     body: str
 
 
+def _order_of(first: str) -> list[str]:
+    return [first, *[lang for lang in LANGS if lang != first]]
+
+
 class MessageComposer:
     def __init__(self, templates: Path, catalogue: Catalogue, *, shop_name: str) -> None:
         self.env = Environment(
@@ -37,8 +41,18 @@ class MessageComposer:
     def compose(self, kind: str, order: Order, **extra: Any) -> Text:
         """Both languages in one message: the buyer's language first, the other below."""
         first = order.lang if order.lang in LANGS else "id"
-        langs = [first, *[lang for lang in LANGS if lang != first]]
-        parts = [self._render(lang, kind, order, extra) for lang in langs]
+        return self._both(first, [self._render(lang, kind, order, extra) for lang in _order_of(first)])
+
+    def compose_for_ops(self, kind: str, **context: Any) -> Text:
+        """A message about the shop rather than one order (the daily digest)."""
+        parts = []
+        for lang in LANGS:
+            text = self.env.get_template(f"{lang}/{kind}.txt.j2").render(shop=self.shop_name, **context)
+            subject, _, body = text.partition("\n")
+            parts.append(Text(subject.removeprefix("Subject:").strip(), body.strip() + "\n"))
+        return self._both("id", parts)
+
+    def _both(self, first: str, parts: list[Text]) -> Text:
         subject = " / ".join(p.subject for p in parts)
         body = (
             "\n\n———— English ————\n\n".join(p.body for p in parts)

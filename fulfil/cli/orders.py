@@ -79,7 +79,11 @@ def assign_order(
     """Record which team member works on a dispatched order (a lead's decision)."""
     svc = get_services()
     order = admin.assign(svc, order_id.strip().upper(), to=to, lead=by)
-    console.print(f"{order.order_id} is {order.status}, assigned to {order.assignee}", highlight=False)
+    sent = notify.send_pending(svc)  # the division hears it now, not at the next watch
+    console.print(
+        f"{order.order_id} is {order.status}, assigned to {order.assignee}; messages sent: {len(sent.sent)}",
+        highlight=False,
+    )
 
 
 @app.command("cancel")

@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
     app.command("watch")(watch)
     app.command("sweep")(sweep)
     app.command("advance")(advance)
+    app.command("digest")(digest)
     app.command("serve")(serve)
     app.command("demo")(demo_cmd.demo)
     app.command("doctor")(google.doctor)
@@ -167,14 +168,23 @@ def advance(order_id: Annotated[str, typer.Argument(help="the order ID")]) -> No
 
 
 def serve() -> None:
-    """Serve intake, proof watch and deadline sweep as Prefect deployments with schedules."""
+    """Serve intake, proof watch, deadline sweep and the daily digest as scheduled deployments."""
     svc = get_services()
     from flows.serve import serve_all
 
     s = svc.settings
     console.print(
         f"serving: intake every {s.intake_interval_seconds}s from {s.inbox}, watch-proofs every "
-        f"{s.watch_interval_seconds}s, deadline-sweep every {s.sweep_interval_seconds}s. "
+        f"{s.watch_interval_seconds}s, deadline-sweep every {s.sweep_interval_seconds}s, "
+        f"daily-digest at 08:00 {s.timezone}. "
         "Open the Prefect UI to see and start them."
     )
-    serve_all(s.intake_interval_seconds, s.watch_interval_seconds, s.sweep_interval_seconds)
+    serve_all(s.intake_interval_seconds, s.watch_interval_seconds, s.sweep_interval_seconds, s.timezone)
+
+
+def digest() -> None:
+    """Send ops today's digest (orders by status, overdue, failed messages) unless already sent."""
+    from fulfil.usecases.digest import send_digest
+
+    sent = send_digest(get_services())
+    console.print("digest sent to ops" if sent else "today's digest was already sent")

@@ -25,6 +25,7 @@ class MessageKind(StrEnum):
     CANCELLED = "cancelled"
     OVERDUE_ALERT = "overdue_alert"
     PROOF_REJECTED = "proof_rejected"
+    ASSIGNED = "assigned"
     # The deadline ladder (fulfil/core/ladder.py): one outbox key per rung, e.g. reminder:50.
     REMINDER = ladders.REMINDER
     ESCALATION = ladders.ESCALATION
@@ -199,3 +200,11 @@ def sweep(order: Order, ladder: Ladder = DEFAULT_LADDER, *, now: datetime) -> li
             notified=for_buyer and reachable,
         )
     return planned.send
+
+
+def assign(order: Order, assignee: str, *, lead: str, at: datetime) -> list[str] | None:
+    """Record who does the work and tell the division; each (re)assignment is its own message."""
+    if not order.assign(assignee, lead=lead, at=at):
+        return None
+    count = sum(1 for h in order.history if h.actor.startswith("lead:"))
+    return [f"{MessageKind.ASSIGNED}:{count}"]

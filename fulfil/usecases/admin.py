@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fulfil.bootstrap import Services
+from fulfil.core import pipeline
 from fulfil.core.order import Order
 from fulfil.core.pipeline import cancel
 from fulfil.usecases._unit import transact
@@ -10,7 +11,7 @@ from fulfil.usecases._unit import transact
 
 def assign(svc: Services, order_id: str, *, to: str, lead: str) -> Order:
     def decide(order: Order):  # type: ignore[no-untyped-def]
-        return [] if order.assign(to, lead=lead, at=svc.clock()) else None
+        return pipeline.assign(order, to, lead=lead, at=svc.clock())
 
     return transact(svc, order_id, decide) or svc.store.get(order_id)
 

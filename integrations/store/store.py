@@ -36,6 +36,7 @@ class OutboxMessage:
     attempts: int = 0
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    error: str = ""
 
 
 def _now() -> datetime:
@@ -341,4 +342,5 @@ def _to_message(row) -> OutboxMessage:  # type: ignore[no-untyped-def]
         attempts=row["attempts"],
         created_at=row["created_at"],
         sent_at=row["sent_at"],
+        error=row["error"],
     )

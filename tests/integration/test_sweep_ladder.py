@@ -340,3 +340,47 @@ def test_every_rung_renders_with_strict_variables_for_either_language_first(svc:
         assert first.startswith(("[PENGINGAT]", "[ESKALASI]", "Menunggu", "Bagaimana")) == (lang == "id")
         assert "Agus Salim" in text.body or rung.kind not in ("reminder", "escalation")
         assert "———— " in text.body  # both languages, one below the other
+
+
+def test_the_daily_digest_reaches_ops_once_a_day_with_counts_and_failures(svc, home) -> None:  # type: ignore[no-untyped-def]
+    import email
+    from email.policy import default
+
+    from fulfil.usecases import admin, digest, notify
+    from fulfil.usecases import intake as uc_intake
+    from tests.conftest import EXAMPLES, NOW
+
+    svc.clock = lambda: NOW
+    uc_intake.ingest(svc, uc_intake.rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
+    admin.cancel_order(svc, "INV-0007", reason="Pembeli minta batal", actor="ops:admin")
+    notify.send_pending(svc)
+
+    assert digest.send_digest(svc) is True
+    assert digest.send_digest(svc) is False  # the same day again: nothing
+
+    (path,) = (home / "outbox").glob("digest.digest*.eml")
+    message = email.message_from_bytes(path.read_bytes(), policy=default)
+    body = message.get_content()
+    assert message["To"] == "ops@localhost"
+    assert "needs_info" in body and "cancelled" in body
+    needs = sum(1 for o in svc.store.list() if str(o.status) == "needs_info")
+    assert f"needs_info         {needs}" in body
+    assert "siti.nurhaliza@gmail.com" not in body  # counts and IDs, no buyer data
+
+
+def test_a_reassignment_tells_the_division_each_time(svc, home) -> None:  # type: ignore[no-untyped-def]
+    from fulfil.usecases import admin, dispatch
+    from fulfil.usecases import intake as uc_intake
+    from tests.conftest import EXAMPLES, NOW
+
+    svc.clock = lambda: NOW
+    uc_intake.ingest(svc, uc_intake.rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
+    dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc)))
+
+    admin.assign(svc, "INV-0001", to="Yoga", lead="Rina")
+    admin.assign(svc, "INV-0001", to="Yoga", lead="Rina")  # the same again: nothing new
+    admin.assign(svc, "INV-0001", to="Putu", lead="Rina")
+
+    sent = [m for m in svc.store.messages("INV-0001") if m.kind.startswith("assigned")]
+    assert [m.recipient for m in sent] == ["tim-akun@localhost", "tim-akun@localhost"]
+    assert "Yoga" in sent[0].body and "Putu" in sent[1].body

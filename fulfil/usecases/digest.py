@@ -1,0 +1,54 @@
+"""The daily digest for ops: counts by status, overdue open orders, messages that failed.
+
+Sent at most once per day: a cursor row marks the day as sent after the send, so a crash in
+between resends the same message (same Message-ID), never a different one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from fulfil.bootstrap import Services
+from fulfil.core.deadlines import in_zone, show
+from fulfil.core.status import FINAL, OrderStatus
+from integrations.ports import Envelope
+from integrations.store.store import FAILED
+
+
+def digest_key(day: date) -> str:
+    return f"digest:{day.isoformat()}"
+
+
+def send_digest(svc: Services, day: date | None = None) -> bool:
+    """Send the digest for `day` (today in the shop's zone) unless it was sent already."""
+    day = day or in_zone(svc.clock(), svc.tz).date()
+    key = digest_key(day)
+    if svc.store.get_cursor(key):
+        return False
+    orders = svc.store.list()
+    counts = Counter(str(o.status) for o in orders)
+    overdue = [
+        {
+            "order_id": o.order_id,
+            "service_code": o.service_code,
+            "status": str(o.status),
+            "deadline": show(o.deadline, o.timezone),
+        }
+        for o in orders
+        if o.overdue and o.status not in FINAL
+    ]
+    failed = [m for m in svc.store.messages() if m.state == FAILED]
+    text = svc.composer.compose_for_ops(
+        "digest",
+        day=day.strftime("%d/%m/%Y"),
+        counts={str(s): counts.get(str(s), 0) for s in OrderStatus},
+        overdue=overdue,
+        failed=[{"order_id": m.order_id, "kind": m.kind, "error": m.error[:200]} for m in failed],
+    )
+    envelope = Envelope(
+        "digest", key, svc.settings.shop_email, svc.settings.ops_email, text.subject, text.body
+    )
+    svc.notifier.send(envelope)
+    svc.store.set_cursor(key, svc.clock().isoformat())
+    return True

@@ -1,0 +1,15 @@
+"""The daily digest task: one message to ops per day (sending is idempotent per day)."""
+
+from __future__ import annotations
+
+from prefect import task
+
+from fulfil.usecases import digest as uc
+from tasks._runtime import log, services
+
+
+@task(name="send-daily-digest", retries=2, retry_delay_seconds=[10, 60])
+def send_daily_digest() -> bool:
+    sent = uc.send_digest(services())
+    log("daily digest sent to ops" if sent else "today's digest was already sent")
+    return sent
