@@ -154,12 +154,17 @@ def _notifier(settings: Settings) -> Notifier:
             password=settings.smtp_password,
             from_address=settings.smtp_from or None,
         )
-    if settings.chat_urls is None:
-        return email
-    from integrations.notifier.chat import AppriseSender, CompositeNotifier
+    notifier = email
+    if settings.chat_urls is not None:
+        from integrations.notifier.chat import AppriseSender, CompositeNotifier
 
-    urls = [u.strip() for u in settings.chat_urls.get_secret_value().split(",") if u.strip()]
-    return CompositeNotifier(email, AppriseSender(urls))
+        urls = [u.strip() for u in settings.chat_urls.get_secret_value().split(",") if u.strip()]
+        notifier = CompositeNotifier(email, AppriseSender(urls))
+    if settings.buyer_chat_url is not None:
+        from integrations.notifier.chat import BuyerChat
+
+        notifier = BuyerChat(settings.buyer_chat_url, notifier)
+    return notifier
 
 
 _current: Services | None = None

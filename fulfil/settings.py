@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     smtp_from: str = ""
     # Team chat through apprise URLs (they hold tokens: never printed), comma-separated.
     chat_urls: SecretStr | None = None
+    # Buyers who gave a WhatsApp number also get their messages there: an apprise URL with
+    # {phone}, e.g. whatsapp://TOKEN@FROM_PHONE_ID/{phone}.
+    buyer_chat_url: SecretStr | None = None
 
     shop_name: str = "Toko Digital Nusantara"
     shop_email: str = "toko@localhost"

@@ -41,6 +41,11 @@ def outbox_messages(svc: Services, order: Order, keys: list[str], **extra: Any) 
         about = next((p for p in order.proofs if qualifier and p.fingerprint.endswith(qualifier)), None)
         text = svc.composer.compose(kind, order, proof=about, **extra)
         out.append(OutboxMessage(order.order_id, str(key), to, text.subject, text.body))
+        if kind in BUYER_KINDS and order.phone and svc.settings.buyer_chat_url is not None:
+            # The same words on WhatsApp too: its own outbox row, so each channel is sent once.
+            out.append(
+                OutboxMessage(order.order_id, f"{key}:wa", f"whatsapp:{order.phone}", text.subject, text.body)
+            )
     return out
 
 

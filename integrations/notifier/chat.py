@@ -143,3 +143,23 @@ class CompositeNotifier:
                 self._chat_done.discard(key)  # no next pass will come for this message
             raise
         self._chat_done.discard(key)
+
+
+WHATSAPP = "whatsapp:"
+
+
+class BuyerChat:
+    """Sends outbox rows addressed `whatsapp:+62…` through one apprise URL template holding
+    `{phone}` (e.g. apprise's WhatsApp Cloud API plugin); everything else goes on to `other`."""
+
+    def __init__(self, url_template: str | SecretStr, other: Notifier) -> None:
+        self._template = url_template if isinstance(url_template, SecretStr) else SecretStr(url_template)
+        self.other = other
+
+    def send(self, envelope: Envelope) -> None:
+        if not envelope.recipient.startswith(WHATSAPP):
+            self.other.send(envelope)
+            return
+        digits = envelope.recipient.removeprefix(WHATSAPP).lstrip("+")
+        url = self._template.get_secret_value().replace("{phone}", digits)
+        AppriseSender([SecretStr(url)]).send(envelope)

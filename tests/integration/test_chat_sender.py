@@ -249,3 +249,26 @@ def test_an_email_failure_after_chat_does_not_post_to_chat_again(receiver: Recei
 
     assert len(receiver.posts) == 1
     assert [e.kind for e in mail.sent] == ["dispatch"]
+
+
+def test_buyers_with_a_whatsapp_number_get_their_messages_there_too_once(receiver: Receiver, home) -> None:  # type: ignore[no-untyped-def]
+    from fulfil import bootstrap
+    from fulfil.settings import Settings
+    from fulfil.usecases import intake, notify
+    from tests.conftest import EXAMPLES, NOW
+
+    svc = bootstrap.build(Settings(home=home, buyer_chat_url=receiver.url("wa/{phone}")))
+    svc.clock = lambda: NOW
+    intake.ingest(svc, intake.rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
+
+    notify.send_pending(svc)
+    notify.send_pending(svc)  # nothing left: each channel's row is sent once
+
+    paths = [p["path"] for p in receiver.posts]
+    assert "/wa/6281234567890" in paths  # INV-0001 wrote 081234567890
+    assert len(paths) == len(set(paths))
+    one = next(p for p in receiver.posts if p["path"] == "/wa/6281234567890")
+    assert "INV-0001" in one["json"]["title"]
+    # Email still goes as before, and a buyer without a usable number gets email only.
+    assert (home / "outbox" / "INV-0001.confirmation.eml").exists()
+    assert not [p for p in paths if p.endswith("/wa/")]
