@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 
 from fulfil.bootstrap import Services
@@ -19,15 +19,12 @@ from integrations.ports import AdapterError
 
 
 def orders_to_watch(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
-    """Orders waiting for a proof, and orders done recently enough that a late team note counts."""
-    watched = WAITING_FOR_PROOF | IN_CRM
-    orders = svc.store.list(watched) if order_ids is None else svc.store.get_many(order_ids)
+    """Orders waiting for a proof, and orders done recently enough that a late team note counts.
+
+    IDs only, straight from the store: a poll with 100,000 orders waiting must not load them.
+    """
     since = svc.clock() - timedelta(days=svc.settings.late_note_days)
-    return [o.order_id for o in orders if o.status in watched and _last_change(o) >= since]
-
-
-def _last_change(order: Order) -> datetime:
-    return order.history[-1].at if order.history else datetime.max.replace(tzinfo=UTC)
+    return svc.store.watched_ids(WAITING_FOR_PROOF, IN_CRM, since, among=order_ids)
 
 
 PROOF_CURSOR = "proof-store-changes"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, and_, create_engine, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fulfil.core.errors import FulfilError, UnknownOrder
@@ -89,6 +89,29 @@ class OrderStore:
         if statuses is None:
             return self._load(None)
         return self._load(orders.c.status.in_([str(s) for s in statuses]))
+
+    def watched_ids(
+        self,
+        always: Iterable[OrderStatus],
+        recent: Iterable[OrderStatus],
+        since: datetime,
+        *,
+        among: Iterable[str] | None = None,
+    ) -> list[str]:
+        """IDs of orders in `always`, or in `recent` and changed since `since`; no rows loaded."""
+        query = select(orders.c.order_id).where(
+            or_(
+                orders.c.status.in_([str(s) for s in always]),
+                and_(orders.c.status.in_([str(s) for s in recent]), orders.c.updated_at >= since),
+            )
+        )
+        with self.engine.connect() as conn:
+            if among is None:
+                return list(conn.execute(query.order_by(orders.c.order_id)).scalars())
+            found: list[str] = []
+            for chunk in _chunks(list(among), 500):
+                found.extend(conn.execute(query.where(orders.c.order_id.in_(chunk))).scalars())
+            return sorted(found)
 
     def get_many(self, order_ids: Iterable[str]) -> list[Order]:
         ids = list(order_ids)

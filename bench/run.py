@@ -1,0 +1,1090 @@
+"""fulfil's benchmark: how the pipeline holds up at shop scale, against the targets in bench/README.md.
+
+    python bench/run.py            # the full run (1,000 orders, up to 100,000 waiting; ~5 min)
+    python bench/run.py --quick    # ~1.5 min on 2 cores
+    python bench/run.py --json     # also write every figure to bench/results-<mode>.json
+
+It writes its own orders (a Google-Form CSV), works in temporary FULFIL_HOMEs and starts one
+Prefect test harness for the flows. It measures and reports; it changes nothing in fulfil.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import functools
+import json
+import math
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.markup import escape
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "orders.csv"
+TZ = "Asia/Jakarta"
+console = Console(highlight=False, soft_wrap=True)
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------------
+# What to measure, and how much of it
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str
+    orders: int  # overhead_ratio and orders_per_min
+    proofs: int  # proof_to_notified_p95_s, per proof store
+    sheet_orders: int  # sheets_calls_per_order
+    waiting: tuple[int, ...]  # drive_calls_per_poll; the last size is the poll_seconds one
+    rss_orders: int  # peak_rss_mb
+
+
+FULL = Plan("full", 1_000, 200, 1_000, (1_000, 10_000, 100_000), 10_000)
+QUICK = Plan("quick", 200, 50, 200, (1_000, 10_000), 2_000)
+MEASURES = ("overhead", "rss", "latency", "sheets", "polls")
+
+# A team drops proofs at this pace while the watcher runs (5 a second: a busy shop's afternoon).
+DROP_INTERVAL_S = 0.2
+GOOGLE_DELAY_S = 0.1
+NEW_PROOFS_PER_POLL = 10
+POLL_REPEATS = 3  # polls per size; the median is the figure
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures and how far each is from its target
+
+
+@dataclass
+class Figure:
+    key: str
+    value: float | None
+    shown: str
+    target: str
+    met: bool
+    margin: str
+    note: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def line(self) -> str:
+        verdict = "met" if self.met else "MISSED"
+        note = f"  [{self.note}]" if self.note else ""
+        return f"{self.key:<34} {self.shown:>12}  (target {self.target}: {verdict}, {self.margin}){note}"
+
+
+def at_most(key: str, value: float, limit: float, fmt: str, **kw: Any) -> Figure:
+    met = value <= limit
+    share = abs(limit - value) / limit
+    margin = f"{share:.0%} headroom" if met else f"missed by {share:.0%} ({value / limit:.1f}x)"
+    return Figure(key, value, format(value, fmt), f"≤ {limit:g}", met, margin, **kw)
+
+
+def at_least(key: str, value: float, floor: float, fmt: str, **kw: Any) -> Figure:
+    met = value >= floor
+    share = abs(value - floor) / floor
+    margin = f"{share:.0%} headroom" if met else f"missed by {share:.0%}"
+    return Figure(key, value, format(value, fmt), f"≥ {floor:,g}", met, margin, **kw)
+
+
+class Report:
+    def __init__(self) -> None:
+        self.figures: list[Figure] = []
+        self.info: dict[str, Any] = {}
+
+    def add(self, figure: Figure) -> None:
+        self.figures.append(figure)
+        style = "green" if figure.met else "bold red"
+        console.print(f"[{style}]{escape(figure.line())}[/]")
+
+    def note(self, key: str, value: Any, text: str) -> None:
+        """A figure that has no target but explains one (set-up costs, per-phase times)."""
+        self.info[key] = value
+        console.print(f"  [dim]{key:<32} {escape(text)}[/]")
+
+
+# ---------------------------------------------------------------------------------------------
+# Orders a shop would get: the form's own headers, valid, paid, over the four services
+
+
+FIRST = [
+    "Siti",
+    "Budi",
+    "Dewi",
+    "Rizky",
+    "Agus",
+    "Putri",
+    "Ahmad",
+    "Nur",
+    "Indah",
+    "Fajar",
+    "Wahyu",
+    "Ayu",
+    "Eko",
+    "Rina",
+    "Bayu",
+    "Lestari",
+]
+LAST = [
+    "Santoso",
+    "Wijaya",
+    "Lestari",
+    "Pratama",
+    "Hidayat",
+    "Saputra",
+    "Nugroho",
+    "Kusuma",
+    "Rahman",
+    "Sari",
+    "Halim",
+    "Siregar",
+]
+DOMAINS = ("gmail.com", "yahoo.co.id", "outlook.com", "tokoku.id")
+PREFIXES = ("0812", "0813", "0821", "0852", "0857", "0877", "0878", "0895", "0896")
+NOTES = ("", "", "Butuh cepat", "Tolong kabari via WhatsApp", "Akun untuk toko online", "Terima kasih")
+# Quantities a buyer would order, inside each service's catalogue bounds.
+QUANTITY = {
+    "GMAIL-BARU": (1, 50),
+    "IG-FOLLOWERS": (100, 5_000),
+    "WEB-UMKM": (1, 3),
+    "TIKTOK-VIEWS": (1_000, 50_000),
+}
+SERVICES = tuple(QUANTITY)
+
+
+@dataclass(frozen=True)
+class BenchOrder:
+    order_id: str
+    service: str
+    quantity: int
+    row: dict[str, str]
+
+
+@functools.cache
+def form_headers() -> tuple[str, ...]:
+    with EXAMPLE.open(newline="", encoding="utf-8") as fh:
+        return tuple(next(csv.reader(fh)))
+
+
+def make_orders(n: int, *, prefix: str = "INV", seed: int = 7) -> list[BenchOrder]:
+    rng = random.Random(seed)
+    now = datetime.now(ZoneInfo(TZ))
+    return [_order(rng, i, prefix, now) for i in range(1, n + 1)]
+
+
+def _order(rng: random.Random, i: int, prefix: str, now: datetime) -> BenchOrder:
+    service = SERVICES[i % len(SERVICES)]
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    quantity = rng.randint(*QUANTITY[service])
+    submitted = now - timedelta(minutes=rng.randint(1, 3 * 24 * 60))
+    # Well past every service's lead time, so no order is overdue while it is measured.
+    deadline = now.date() + timedelta(days=rng.randint(10, 40))
+    order_id = f"{prefix}-{i:06d}"
+    values = [
+        submitted.strftime("%d/%m/%Y %H:%M:%S"),
+        order_id,
+        f"{first} {last}",
+        f"{first}.{last}{i}@{rng.choice(DOMAINS)}".lower(),
+        rng.choice(PREFIXES) + "".join(rng.choice("0123456789") for _ in range(rng.randint(7, 8))),
+        service,
+        str(quantity),
+        deadline.strftime("%d/%m/%Y") if i % 3 else deadline.isoformat(),
+        rng.choice(NOTES),
+        rng.choice(("Lunas", "Lunas", "Sudah bayar")),
+        "English" if i % 5 == 0 else "Indonesia",
+    ]
+    return BenchOrder(order_id, service, quantity, dict(zip(form_headers(), values, strict=True)))
+
+
+def write_csv(orders: Sequence[BenchOrder], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=form_headers())
+        writer.writeheader()
+        writer.writerows(o.row for o in orders)
+    return path
+
+
+def proof_file(service: str, quantity: int) -> tuple[str, bytes]:
+    """One valid proof per service; Gmail accounts are counted, so the file holds exactly `quantity`."""
+    if service == "GMAIL-BARU":
+        lines = ["email,password"] + [
+            f"bench.akun{i:04d}@gmail.com,Rahasia-{i:04d}!" for i in range(quantity)
+        ]
+        return "akun-gmail.csv", ("\n".join(lines) + "\n").encode()
+    if service == "WEB-UMKM":
+        return "serah-terima-website.pdf", b"%PDF-1.4\n% bench handover\n%%EOF\n"
+    return "screenshot-bukti.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 512
+
+
+# ---------------------------------------------------------------------------------------------
+# Homes, configs and services
+
+
+class Workspace:
+    """Temporary FULFIL_HOMEs, and a copy of configs/ where every service can be dispatched."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.config = bench_config(root / "configs")
+        self._count = 0
+
+    def home(self, name: str) -> Path:
+        self._count += 1
+        return self.root / f"{self._count:02d}-{name}"
+
+
+def bench_config(target: Path) -> Path:
+    # TIKTOK-VIEWS ships without a written procedure, so fulfil holds its orders back from the
+    # team; the benchmark gives it one so that every generated order can go the whole way.
+    import yaml
+
+    from fulfil.settings import PROJECT_CONFIGS
+
+    shutil.copytree(PROJECT_CONFIGS, target)
+    path = target / "services.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for code, service in data["services"].items():
+        service["procedure_url"] = service.get("procedure_url") or f"https://docs.example/OLP-{code}"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def local_services(home: Path, config: Path) -> Any:
+    from fulfil import bootstrap
+    from fulfil.settings import Settings
+
+    svc = bootstrap.build(Settings(home=home, config_dir=config))
+    bootstrap.use(svc)  # the flows' tasks find their services here
+    return svc
+
+
+def google_services(home: Path, config: Path, fake: Any, key_json: str) -> Any:
+    """Drive as the proof store and the CRM sheet on the fake; orders still come from a file."""
+    from fulfil import bootstrap
+    from fulfil.settings import Settings
+    from fulfil.testing.world import build_world
+
+    world = build_world(fake)
+    env = world.environment(key_json)
+    fields = {
+        k.removeprefix("FULFIL_").lower(): v
+        for k, v in env.items()
+        if not k.startswith(("FULFIL_FORM_", "FULFIL_SOURCE"))
+    }
+    svc = bootstrap.build(Settings(home=home, config_dir=config, **fields))
+    bootstrap.use(svc)
+    return svc
+
+
+def close(svc: Any) -> None:
+    from fulfil import bootstrap
+
+    bootstrap.use(None)
+    svc.store.engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# The pipeline two ways: the use cases in a plain loop, and the Prefect flows
+
+
+def plain_intake(svc: Any, source: Path) -> int:
+    """What the intake flow's tasks call, in the same order: ingest, folders, dispatch, send, summary."""
+    from fulfil.usecases import dispatch, intake, notify, summary
+
+    report = intake.ingest(svc, intake.rows_of(svc, svc.source(source).read()))
+    links = dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc, report.order_ids))
+    done = dispatch.mark_dispatched(svc, links)
+    notify.send_pending(svc)
+    summary.order_rows(svc, report.order_ids)
+    return len(done)
+
+
+def plain_watch(svc: Any) -> list[str]:
+    """What the watch_proofs flow's tasks call (flows/_steps.py), in the same order."""
+    from fulfil.usecases import crm, notify, proofs
+
+    scan = proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc, None))
+    proofs.judge_proofs(svc, scan.found)
+    proofs.save_cursor(svc, scan.cursor)
+    crm.mark_recorded(svc, crm.sync_crm_rows(svc))
+    done = notify.complete_orders(svc, notify.to_complete(svc, None))
+    notify.send_pending(svc)
+    crm.sync_crm_rows(svc)
+    return done
+
+
+def flow_intake(source: Path) -> dict[str, int]:
+    from flows.intake import intake
+    from fulfil.cli._prefect import flow_settings
+
+    with flow_settings():
+        return intake(source=str(source))
+
+
+def flow_watch() -> list[str]:
+    from flows.watch_proofs import watch_proofs
+    from fulfil.cli._prefect import flow_settings
+
+    with flow_settings():
+        return watch_proofs()
+
+
+def drop_local(home: Path, order: BenchOrder) -> None:
+    """The team saves a proof into the order's folder; written aside first, so no half file is seen."""
+    name, content = proof_file(order.service, order.quantity)
+    folder = home / "drive" / order.order_id
+    tmp = folder / f".{name}.writing"
+    tmp.write_bytes(content)
+    os.replace(tmp, folder / name)
+
+
+def count_status(svc: Any, status: str) -> int:
+    from fulfil.core.status import OrderStatus
+
+    return len(svc.store.list({OrderStatus(status)}))
+
+
+def timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
+    started = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------------------------
+# overhead_ratio and orders_per_min
+
+
+@dataclass
+class PathTimes:
+    intake_s: float
+    watch_s: float
+    dispatched: int
+    completed: int
+
+    @property
+    def total_s(self) -> float:
+        return self.intake_s + self.watch_s
+
+
+def run_path(ws: Workspace, orders: list[BenchOrder], *, prefect: bool) -> PathTimes:
+    """Intake → one proof per order → watch; the team's dropping of proofs is not timed."""
+    label = "flows" if prefect else "plain"
+    home = ws.home(label)
+    source = write_csv(orders, home.parent / f"{home.name}-orders.csv")
+    svc = local_services(home, ws.config)
+    try:
+        _, intake_s = timed(flow_intake if prefect else lambda p: plain_intake(svc, p), source)
+        dispatched = count_status(svc, "dispatched")
+        for order in orders:
+            drop_local(home, order)
+        _, watch_s = timed(flow_watch if prefect else lambda: plain_watch(svc))
+        return PathTimes(intake_s, watch_s, dispatched, count_status(svc, "completed"))
+    finally:
+        close(svc)
+
+
+def measure_overhead(ws: Workspace, plan: Plan, report: Report) -> None:
+    # A small untimed round first: imports, templates and the first flow registration are paid once.
+    warm = make_orders(8, prefix="WARM")
+    run_path(ws, warm, prefect=False)
+    run_path(ws, warm, prefect=True)
+
+    orders = make_orders(plan.orders)
+    plain = run_path(ws, orders, prefect=False)
+    flows = run_path(ws, orders, prefect=True)
+    for name, times in (("plain", plain), ("flows", flows)):
+        report.note(
+            f"{name}_path",
+            dataclasses.asdict(times),
+            f"{name}: intake {times.intake_s:.2f} s + watch {times.watch_s:.2f} s for {len(orders)} "
+            f"orders ({times.dispatched} dispatched, {times.completed} completed)",
+        )
+    complete = plain.completed == flows.completed == len(orders)
+    report.add(
+        at_most(
+            "overhead_ratio",
+            flows.total_s / plain.total_s,
+            1.5,
+            ".2f",
+            note=f"{len(orders):,} orders intake → completed"
+            + ("" if complete else f"; NOT all completed: {plain.completed}/{flows.completed}"),
+            detail={
+                "orders": len(orders),
+                "plain": dataclasses.asdict(plain),
+                "flows": dataclasses.asdict(flows),
+            },
+        )
+    )
+    report.add(
+        at_least(
+            "orders_per_min",
+            flows.dispatched / flows.intake_s * 60,
+            1_000,
+            ",.0f",
+            note=f"intake flow, SQLite, {len(orders):,} orders → {flows.dispatched:,} dispatched",
+            detail={
+                "orders": len(orders),
+                "seconds": flows.intake_s,
+                "plain_per_min": plain.dispatched / plain.intake_s * 60,
+            },
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# peak_rss_mb: a worker process of its own
+
+
+def measure_rss(ws: Workspace, plan: Plan, report: Report) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    home = ws.home("rss-worker")
+    source = write_csv(make_orders(plan.rss_orders), home.parent / f"{home.name}-orders.csv")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FULFIL_")}
+    env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--rss-worker",
+        str(home),
+        str(ws.config),
+        str(source),
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"the RSS worker failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    report.note(
+        "rss_worker",
+        {**got, "wall_s": wall},
+        f"worker: {got['dispatched']:,} of {plan.rss_orders:,} dispatched by the intake flow in "
+        f"{got['flow_s']:.1f} s ({got['dispatched'] / got['flow_s'] * 60:,.0f} orders/min); RSS before "
+        f"the flow {got['rss_before_mb']:.0f} MB",
+    )
+    report.add(
+        at_most(
+            "peak_rss_mb",
+            got["peak_rss_mb"],
+            300,
+            ".0f",
+            note=f"worker process, {plan.rss_orders:,} orders intake → dispatched via the intake flow",
+            detail=got,
+        )
+    )
+
+
+def rss_worker(home: str, config: str, source: str) -> None:
+    """The child process: one intake flow over the whole file, then its own peak RSS as JSON."""
+    from fulfil.cli._prefect import quiet_console_logs
+
+    quiet_console_logs()
+    svc = local_services(Path(home), Path(config))
+    before = peak_rss_mb()
+    result, seconds = timed(flow_intake, Path(source))
+    print(
+        json.dumps(
+            {
+                "peak_rss_mb": peak_rss_mb(),
+                "rss_before_mb": before,
+                "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "flow_s": seconds,
+                "dispatched": result["dispatched"],
+            }
+        )
+    )
+    close(svc)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS in MiB.
+
+    VmHWM first: a child started by subprocess (vfork + exec) inherits its parent's ru_maxrss
+    on Linux, so ru_maxrss would report the benchmark's own peak, not the worker's.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# ---------------------------------------------------------------------------------------------
+# proof_to_notified_p95_s: proofs dropped while a watcher runs watch_proofs back to back
+
+
+class Dropper(threading.Thread):
+    """The technical team: one proof every DROP_INTERVAL_S, noting when each landed."""
+
+    def __init__(self, orders: list[BenchOrder], put: Callable[[BenchOrder], None]) -> None:
+        super().__init__(name="bench-dropper", daemon=True)
+        self.orders = orders
+        self.put = put
+        self.dropped: dict[str, datetime] = {}
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for order in self.orders:
+                time.sleep(DROP_INTERVAL_S)
+                self.put(order)
+                self.dropped[order.order_id] = datetime.now(UTC)
+        except BaseException as exc:  # reported by the watcher loop, which would otherwise wait
+            self.error = exc
+
+
+def notified_at(svc: Any) -> dict[str, datetime]:
+    return {m.order_id: m.sent_at for m in svc.store.messages() if m.kind == "completed" and m.sent_at}
+
+
+def watch_until_notified(svc: Any, dropper: Dropper, total: int, limit_s: float) -> tuple[int, float]:
+    """Run the watch_proofs flow back to back until every buyer is told; returns passes and seconds."""
+    passes, started = 0, time.perf_counter()
+    dropper.start()
+    while time.perf_counter() - started < limit_s:
+        flow_watch()
+        passes += 1
+        if dropper.error is not None:
+            raise RuntimeError("dropping proofs failed") from dropper.error
+        if not dropper.is_alive() and len(notified_at(svc)) >= total:
+            break
+    return passes, time.perf_counter() - started
+
+
+def latency_figure(
+    key: str, svc: Any, dropper: Dropper, passes: int, seconds: float, store_note: str
+) -> Figure:
+    sent = notified_at(svc)
+    waits = sorted((sent[i] - t).total_seconds() for i, t in dropper.dropped.items() if i in sent)
+    missing = len(dropper.orders) - len(waits)
+    # A buyer never told within the time limit counts as infinitely late.
+    p95 = percentile(waits + [math.inf] * missing, 95)
+    detail = {
+        "proofs": len(dropper.orders),
+        "notified": len(waits),
+        "passes": passes,
+        "seconds": seconds,
+        "median_s": statistics.median(waits) if waits else None,
+        "max_s": max(waits) if waits else None,
+    }
+    note = f"{len(waits)}/{len(dropper.orders)} told, {passes} passes, median {detail['median_s'] or 0:.1f} s"
+    return at_most(key, p95, 10, ".2f", note=f"{store_note}; {note}", detail=detail)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    rank = max(math.ceil(pct / 100 * len(ordered)) - 1, 0)  # nearest rank
+    return ordered[rank]
+
+
+def measure_latency_local(ws: Workspace, plan: Plan, report: Report) -> None:
+    orders = make_orders(plan.proofs)
+    home = ws.home("latency-local")
+    svc = local_services(home, ws.config)
+    try:
+        plain_intake(svc, write_csv(orders, home.parent / f"{home.name}-orders.csv"))
+        dropper = Dropper(shuffled(orders), lambda o: drop_local(home, o))
+        passes, seconds = watch_until_notified(svc, dropper, len(orders), limit_s=limit_for(orders))
+        report.add(
+            latency_figure("proof_to_notified_p95_s.local", svc, dropper, passes, seconds, "local folders")
+        )
+    finally:
+        close(svc)
+
+
+def measure_latency_google(ws: Workspace, plan: Plan, report: Report, key_json: str) -> None:
+    from fulfil.testing.fake_google import FakeGoogle
+
+    orders = make_orders(plan.proofs)
+    home = ws.home("latency-gdrive")
+    with FakeGoogle() as fake:
+        svc = google_services(home, ws.config, fake, key_json)
+        try:
+            plain_intake(svc, write_csv(orders, home.parent / f"{home.name}-orders.csv"))
+            prime_cursor(svc)
+            # Folder IDs are looked up now: the dropper must not share the watcher's HTTP client.
+            folders = {o.order_id: svc.proofs.folder_id(o.order_id) for o in orders}
+            fake.inject("*", delay=GOOGLE_DELAY_S)
+
+            def put(order: BenchOrder) -> None:
+                name, content = proof_file(order.service, order.quantity)
+                fake.add_file(name, content, folders[order.order_id])
+
+            dropper = Dropper(shuffled(orders), put)
+            mark = len(fake.requests)
+            passes, seconds = watch_until_notified(svc, dropper, len(orders), limit_s=limit_for(orders))
+            calls = len(fake.requests) - mark
+            figure = latency_figure(
+                "proof_to_notified_p95_s.gdrive",
+                svc,
+                dropper,
+                passes,
+                seconds,
+                f"fake Drive + Sheets, {GOOGLE_DELAY_S * 1000:.0f} ms per call",
+            )
+            figure.detail["google_calls_while_watching"] = calls
+            report.add(figure)
+        finally:
+            fake.clear_faults()
+            close(svc)
+
+
+def prime_cursor(svc: Any) -> None:
+    """Where a running watcher stands: the changes feed's cursor saved, every folder seen before."""
+    from fulfil.usecases import proofs
+
+    proofs.save_cursor(svc, svc.proofs.changes(None).cursor)
+
+
+def shuffled(orders: list[BenchOrder]) -> list[BenchOrder]:
+    out = list(orders)
+    random.Random(11).shuffle(out)
+    return out
+
+
+def limit_for(orders: list[BenchOrder]) -> float:
+    return len(orders) * DROP_INTERVAL_S + 180
+
+
+# ---------------------------------------------------------------------------------------------
+# sheets_calls_per_order: one watch records every order in the CRM sheet
+
+
+def measure_sheets(ws: Workspace, plan: Plan, report: Report, key_json: str) -> None:
+    from fulfil.testing.fake_google import FakeGoogle
+
+    orders = make_orders(plan.sheet_orders)
+    home = ws.home("sheets")
+    with FakeGoogle() as fake:
+        svc = google_services(home, ws.config, fake, key_json)
+        try:
+            plain_intake(svc, write_csv(orders, home.parent / f"{home.name}-orders.csv"))
+            prime_cursor(svc)
+            for order in orders:
+                name, content = proof_file(order.service, order.quantity)
+                fake.add_file(name, content, svc.proofs.folder_id(order.order_id))
+            mark = len(fake.requests)
+            _, seconds = timed(flow_watch)
+            during = fake.requests[mark:]
+            sheets = sum(1 for r in during if r.api == "sheets")
+            recorded = len(svc.crm.rows())
+        finally:
+            close(svc)
+    report.add(
+        at_most(
+            "sheets_calls_per_order",
+            sheets / len(orders),
+            0.05,
+            ".4f",
+            note=f"{sheets} Sheets calls for {len(orders):,} orders; {recorded:,} rows in the sheet; "
+            f"watch flow {seconds:.1f} s",
+            detail={"orders": len(orders), "sheets_calls": sheets, "rows": recorded, "seconds": seconds},
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# drive_calls_per_poll and poll_seconds: many orders waiting, a few new proofs
+
+
+@dataclass
+class Poll:
+    waiting: int
+    changes_calls: int
+    drive_calls: int
+    received: int
+    phases: dict[str, float]
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.phases.values())
+
+
+def measure_polls(ws: Workspace, plan: Plan, report: Report, key_json: str, profile: Path | None) -> None:
+    from fulfil.testing.fake_google import FakeGoogle
+
+    home = ws.home("polls")
+    with FakeGoogle() as fake:
+        svc = google_services(home, ws.config, fake, key_json)
+        try:
+            by_size = list(waiting_polls(svc, fake, ws, plan, report, home, profile))
+        finally:
+            close(svc)
+    report.add(drive_calls_figure(by_size))
+    report.add(poll_seconds_figure(by_size[-1]))
+
+
+def drive_calls_figure(by_size: list[list[Poll]]) -> Figure:
+    # The worst poll of each size: one extra feed call in any poll is what the target forbids.
+    changes = [max(p.changes_calls for p in polls) for polls in by_size]
+    sizes = " / ".join(f"{polls[0].waiting:,}" for polls in by_size)
+    return Figure(
+        "drive_calls_per_poll",
+        float(max(changes)),
+        " / ".join(str(c) for c in changes),
+        "1 and flat",
+        all(c == 1 for c in changes),
+        "flat" if len(set(changes)) == 1 else "grows with waiting orders",
+        note=f"changes-feed calls per poll with {sizes} waiting; all Drive calls per poll: "
+        + " / ".join(str(max(p.drive_calls for p in polls)) for polls in by_size),
+        detail={"polls": [[dataclasses.asdict(p) for p in polls] for polls in by_size]},
+    )
+
+
+def poll_seconds_figure(polls: list[Poll]) -> Figure:
+    median = sorted(polls, key=lambda p: p.seconds)[len(polls) // 2]
+    quick = "" if median.waiting >= 100_000 else f"QUICK: {median.waiting:,} waiting, not 100,000; "
+    return at_most(
+        "poll_seconds_100k_waiting",
+        median.seconds,
+        1,
+        ".2f",
+        note=f"{quick}median of {len(polls)} polls: "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in median.phases.items())
+        + f"; {median.received} of {NEW_PROOFS_PER_POLL} new proofs accepted",
+        detail={"median": dataclasses.asdict(median), "all_s": [p.seconds for p in polls]},
+    )
+
+
+def waiting_polls(
+    svc: Any, fake: Any, ws: Workspace, plan: Plan, report: Report, home: Path, profile: Path | None
+) -> Iterator[list[Poll]]:
+    """Per size, a few polls each with NEW_PROOFS_PER_POLL fresh proofs."""
+    templates = template_orders(svc, home)
+    waiting = Waiting(svc, fake, templates)
+    for size in plan.waiting:
+        with console.status(f"putting {size:,} orders in wait (store rows and Drive folders)"):
+            _, seconds = timed(waiting.grow_to, size)
+        report.note(f"setup_waiting_{size}", seconds, f"{size:,} waiting orders set up in {seconds:.1f} s")
+        polls = [one_poll(svc, fake, waiting) for _ in range(POLL_REPEATS)]
+        report.note(
+            f"polls_{size}",
+            [dataclasses.asdict(p) for p in polls],
+            f"{POLL_REPEATS} polls with {size:,} waiting: "
+            + " / ".join(f"{p.seconds:.2f}" for p in polls)
+            + " s; changes-feed calls "
+            + " / ".join(str(p.changes_calls) for p in polls),
+        )
+        yield polls
+    if profile is not None:
+        profile_poll(svc, fake, waiting, profile, report)
+
+
+def template_orders(svc: Any, home: Path) -> list[Any]:
+    """One real order per service, taken in and dispatched by fulfil itself: the clones' model."""
+    orders = make_orders(len(SERVICES), prefix="TPL")
+    plain_intake(svc, write_csv(orders, home.parent / f"{home.name}-templates.csv"))
+    return svc.store.get_many(o.order_id for o in orders)
+
+
+class Waiting:
+    """Orders waiting for a proof, written straight into the store and the fake Drive.
+
+    OrderStore.save() is one transaction per order (100,000 would take many minutes), so rows are
+    bulk-inserted with the store's own row mapping: they are what save() would have written.
+    """
+
+    def __init__(self, svc: Any, fake: Any, templates: list[Any]) -> None:
+        self.svc, self.fake, self.templates = svc, fake, templates
+        self.folders: dict[str, str] = {}
+        self.untouched: list[BenchOrder] = []  # waiting orders no proof was dropped for yet
+        self.count = len(templates)
+
+    def grow_to(self, size: int) -> None:
+        for start in range(self.count, size, 5_000):
+            self._insert(range(start, min(start + 5_000, size)))
+        self.count = max(self.count, size)
+
+    def _insert(self, numbers: range) -> None:
+        from sqlalchemy import insert
+
+        from integrations.store.store import _to_row
+        from integrations.store.tables import history, orders
+
+        now = datetime.now(UTC)
+        rows, entries = [], []
+        for n in numbers:
+            tpl = self.templates[n % len(self.templates)]
+            order_id = f"WAIT-{n:06d}"
+            clone = dataclasses.replace(tpl, order_id=order_id, source={**tpl.source, "order_id": order_id})
+            rows.append({**_to_row(clone), "version": 1, "updated_at": now})
+            entries.extend(
+                {
+                    "order_id": order_id,
+                    "seq": i,
+                    "status": str(h.status),
+                    "comment": h.comment,
+                    "actor": h.actor,
+                    "notified": h.notified,
+                    "at": h.at,
+                }
+                for i, h in enumerate(tpl.history)
+            )
+            self.folders[order_id] = self.fake.add_folder(
+                f"{order_id} · {tpl.service_code}",
+                self.svc.settings.drive_folder_id,
+                app_properties={"fulfil_order": order_id},
+            )
+            self.untouched.append(BenchOrder(order_id, tpl.service_code, tpl.quantity or 1, {}))
+        with self.svc.store.engine.begin() as conn:
+            conn.execute(insert(orders), rows)
+            conn.execute(insert(history), entries)
+
+    def drop_new_proofs(self, count: int) -> None:
+        # Spread over the waiting orders, so each service's rules are exercised.
+        step = max(len(self.untouched) // count, 1)
+        chosen = self.untouched[::step][:count]
+        taken = {o.order_id for o in chosen}
+        self.untouched = [o for o in self.untouched if o.order_id not in taken]
+        for order in chosen:
+            name, content = proof_file(order.service, order.quantity)
+            self.fake.add_file(name, content, self.folders[order.order_id])
+
+
+def one_poll(svc: Any, fake: Any, waiting: Waiting) -> Poll:
+    """One watcher poll as the flow's tasks make it, each phase timed, its Drive calls counted."""
+    from fulfil.usecases import proofs
+
+    prime_cursor(svc)  # the folders just made are old news to a watcher that runs all along
+    waiting.drop_new_proofs(NEW_PROOFS_PER_POLL)
+    mark = len(fake.requests)
+    watched, t_watch = timed(proofs.orders_to_watch, svc, None)
+    scan, t_scan = timed(proofs.scan_proof_folders, svc, watched)
+    received, t_judge = timed(proofs.judge_proofs, svc, scan.found)
+    _, t_cursor = timed(proofs.save_cursor, svc, scan.cursor)
+    during = fake.requests[mark:]
+    return Poll(
+        waiting=len(watched),
+        changes_calls=sum(1 for r in during if r.path == "/drive/v3/changes"),
+        drive_calls=sum(1 for r in during if r.api == "drive"),
+        received=len(received),
+        phases={"orders_to_watch": t_watch, "scan": t_scan, "judge": t_judge, "save_cursor": t_cursor},
+    )
+
+
+def profile_poll(svc: Any, fake: Any, waiting: Waiting, out: Path, report: Report) -> None:
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        report.note("profile", None, "pyinstrument is not installed: no profile (pip install pyinstrument)")
+        return
+    profiler = Profiler(interval=0.001)
+    with profiler:
+        poll = one_poll(svc, fake, waiting)
+    out.write_text(profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
+    top = self_time_hotspots(profiler.last_session, 8) if profiler.last_session else []
+    report.note(
+        "profile",
+        {"file": str(out), "seconds": poll.seconds, "hotspots": top},
+        f"profiled poll ({poll.waiting:,} waiting, {poll.seconds:.2f} s) → {out}",
+    )
+    for spot in top:
+        console.print(
+            f"    [dim]{spot['self_s']:7.2f} s self  {escape(spot['function'])}  ({escape(spot['where'])})[/]"
+        )
+
+
+def self_time_hotspots(session: Any, n: int) -> list[dict[str, Any]]:
+    """The functions that spent the most time in their own code (not in what they called)."""
+    totals: dict[tuple[str, str], float] = {}
+    stack = [session.root_frame()]
+    while stack:
+        frame = stack.pop()
+        if frame is None:
+            continue
+        children = list(frame.children)
+        # pyinstrument puts a function's own time in a synthetic "[self]" child; count it as the function's.
+        own = frame.time - sum(c.time for c in children if not c.is_synthetic_leaf)
+        name = f"{frame.class_name}.{frame.function}" if frame.class_name else frame.function
+        key = (name or "?", f"{frame.file_path_short or '?'}:{frame.line_no or 0}")
+        totals[key] = totals.get(key, 0.0) + max(own, 0.0)
+        stack.extend(c for c in children if not c.is_synthetic_leaf)
+    ranked = sorted(totals.items(), key=lambda kv: kv[1], reverse=True)[:n]
+    return [{"function": f, "where": w, "self_s": round(s, 3)} for (f, w), s in ranked]
+
+
+# ---------------------------------------------------------------------------------------------
+# Running it all
+
+
+def prepare_environment(prefect_home: Path) -> None:
+    """Before Prefect is imported: its home in the temporary folder, quiet logs, no telemetry."""
+    for name in [k for k in os.environ if k.startswith("FULFIL_")]:
+        del os.environ[name]
+    os.environ["PREFECT_HOME"] = str(prefect_home)
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    from fulfil.cli._prefect import quiet_console_logs
+
+    quiet_console_logs()
+
+
+@contextmanager
+def stage(title: str) -> Iterator[None]:
+    console.rule(f"[bold]{title}")
+    started = time.perf_counter()
+    yield
+    console.print(f"  [dim]({time.perf_counter() - started:.1f} s)[/]")
+
+
+@contextmanager
+def harness(report: Report) -> Iterator[None]:
+    """One Prefect API for every flow of the run; its start-up is noted, never counted."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with ExitStack() as stack:
+        with console.status("starting the Prefect test harness"):
+            started = time.perf_counter()
+            stack.enter_context(prefect_test_harness(server_startup_timeout=120))
+            seconds = time.perf_counter() - started
+        report.note("harness_start_s", seconds, f"Prefect test harness started in {seconds:.1f} s")
+        yield
+
+
+def run_all(plan: Plan, only: set[str], profile: Path | None, report: Report, ws: Workspace) -> None:
+    needs_prefect = bool(only & {"overhead", "rss", "latency", "sheets"})
+    needs_google = bool(only & {"latency", "sheets", "polls"})
+    key_json = google_key() if needs_google else ""
+    with harness(report) if needs_prefect else nullcontext():
+        if "overhead" in only:
+            with stage(f"overhead_ratio, orders_per_min: {plan.orders:,} orders, plain loop vs flows"):
+                measure_overhead(ws, plan, report)
+        if "rss" in only:
+            with stage(f"peak_rss_mb: a worker process, {plan.rss_orders:,} orders"):
+                measure_rss(ws, plan, report)
+        if "latency" in only:
+            with stage(f"proof_to_notified_p95_s: {plan.proofs} proofs, one every {DROP_INTERVAL_S} s"):
+                measure_latency_local(ws, plan, report)
+                measure_latency_google(ws, plan, report, key_json)
+        if "sheets" in only:
+            with stage(f"sheets_calls_per_order: {plan.sheet_orders:,} orders on fake Google"):
+                measure_sheets(ws, plan, report, key_json)
+    if "polls" in only:
+        sizes = " / ".join(f"{s:,}" for s in plan.waiting)
+        with stage(f"drive_calls_per_poll, poll_seconds: {sizes} orders waiting"):
+            measure_polls(ws, plan, report, key_json, profile)
+
+
+def google_key() -> str:
+    from fulfil.testing.world import service_account_json
+
+    return service_account_json()
+
+
+def machine() -> dict[str, Any]:
+    from importlib.metadata import version
+
+    return {
+        "date": date.today().isoformat(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "prefect": version("prefect"),
+        "sqlalchemy": version("sqlalchemy"),
+    }
+
+
+def markdown(report: Report, plan: Plan, wall_s: float) -> str:
+    m = report.info["machine"]
+    run = "`--quick` run" if plan.mode == "quick" else "full run"
+    lines = [
+        f"Measured {m['date']} on {m['platform']}, {m['cpus']} CPUs, Python {m['python']}, "
+        f"Prefect {m['prefect']}; {run}, {wall_s / 60:.1f} min in all.",
+        "",
+        "| key | value | target | met? |",
+        "|---|---|---|---|",
+    ]
+    for f in report.figures:
+        lines.append(f"| `{f.key}` | {f.shown} | {f.target} | {'yes' if f.met else f'**no** ({f.margin})'} |")
+    return "\n".join(lines)
+
+
+def write_json(path: Path, report: Report, plan: Plan, wall_s: float) -> None:
+    data = {
+        "mode": plan.mode,
+        "plan": dataclasses.asdict(plan),
+        "wall_s": wall_s,
+        "figures": [dataclasses.asdict(f) for f in report.figures],
+        "info": report.info,
+    }
+    path.write_text(json.dumps(data, indent=2, default=str, allow_nan=True) + "\n", encoding="utf-8")
+    console.print(f"figures written to {path}")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python bench/run.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: a few minutes on 2 cores")
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="also write every figure to PATH (default bench/results-<mode>.json)",
+    )
+    parser.add_argument("--only", default=",".join(MEASURES), help=f"comma-separated subset of {MEASURES}")
+    parser.add_argument(
+        "--profile", metavar="PATH", help="profile the largest poll with pyinstrument into PATH"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary homes (their path is printed)"
+    )
+    parser.add_argument("--rss-worker", nargs=3, metavar=("HOME", "CONFIG", "CSV"), help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.rss_worker:
+        rss_worker(*args.rss_worker)
+        return 0
+    plan = QUICK if args.quick else FULL
+    only = {m.strip() for m in args.only.split(",") if m.strip()}
+    unknown = only - set(MEASURES)
+    if unknown:
+        console.print(f"unknown measure(s): {', '.join(sorted(unknown))}; choose from {', '.join(MEASURES)}")
+        return 2
+    tmp = Path(tempfile.mkdtemp(prefix="fulfil-bench-"))
+    prepare_environment(tmp / "prefect-home")
+    report = Report()
+    report.info["machine"] = machine()
+    console.print(f"fulfil benchmark, {plan.mode} run; temporary homes in {tmp}")
+    started = time.perf_counter()
+    try:
+        run_all(plan, only, Path(args.profile) if args.profile else None, report, Workspace(tmp))
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    wall = time.perf_counter() - started
+    console.rule("[bold]summary")
+    for figure in report.figures:
+        console.print(figure.line(), markup=False)
+    console.print()
+    console.print(markdown(report, plan, wall), markup=False)
+    if args.json is not None:
+        write_json(Path(args.json or ROOT / "bench" / f"results-{plan.mode}.json"), report, plan, wall)
+    return 0 if all(f.met for f in report.figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
