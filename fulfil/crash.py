@@ -30,6 +30,8 @@ CRASH_POINTS: tuple[str, ...] = (
     "after-proof-accepted",
     # fulfil/usecases/crm.py: the CRM rows are written, their orders still flagged as stale.
     "after-crm-write",
+    # fulfil/usecases/crm.py: the rows are written and marked synced, the orders not yet recorded.
+    "after-crm-synced",
     # fulfil/usecases/notify.py: the message is delivered but not marked sent; it is sent
     # again on the next pass (same Message-ID): the one documented at-least-once window.
     "after-send-before-mark",

@@ -14,12 +14,15 @@ from fulfil.usecases._unit import transact
 def sync_crm_rows(svc: Services) -> list[str]:
     """Upsert, in one batch, the rows of every order changed since its row was written.
 
-    Returns the orders written. A crash before the flag is cleared only means the same rows
-    are written again next time: the sheet finds each row by order ID.
+    Returns the orders written, and any order whose row was written by a run that died before
+    recording it (its flag is clear, it is still proof_received): both may now be recorded. A
+    crash before the flag is cleared only means the same rows are written again next time: the
+    sheet finds each row by order ID.
     """
     stale = svc.store.crm_stale()
+    written_earlier = svc.store.in_crm_unrecorded()
     if not stale:
-        return []
+        return written_earlier
     mapping = svc.crm_columns.columns
     rows = []
     for order in stale:
@@ -29,7 +32,8 @@ def sync_crm_rows(svc: Services) -> list[str]:
     svc.crm.upsert(rows)
     crash_point("after-crm-write")
     svc.store.crm_synced({o.order_id: o.version for o in stale})
-    return [o.order_id for o in stale]
+    crash_point("after-crm-synced")
+    return sorted({o.order_id for o in stale} | set(written_earlier))
 
 
 def mark_recorded(svc: Services, order_ids: list[str]) -> list[str]:

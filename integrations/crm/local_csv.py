@@ -52,4 +52,7 @@ class CsvCrmSheet:
             writer = csv.writer(fh)
             writer.writerow(self.header)
             writer.writerows([r.get(h, "") for h in self.header] for r in existing)
+            # On disk before the rename: after a power cut the store may already say "synced".
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, self.path)

@@ -41,7 +41,10 @@ class EmlOutbox:
         tmp = target.with_name(f".{target.name}.tmp")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(build_email(envelope).as_bytes(policy=SMTP))
+            with tmp.open("wb") as fh:
+                fh.write(build_email(envelope).as_bytes(policy=SMTP))
+                fh.flush()
+                os.fsync(fh.fileno())  # on disk before the store marks it sent
             # Same (order, kind), same file: a resend after a crash replaces, never adds.
             os.replace(tmp, target)
         except OSError as exc:  # a full disk or a permission: try again next pass

@@ -248,6 +248,14 @@ class OrderStore:
         """Orders whose CRM row does not yet show their latest change."""
         return self._load(orders.c.crm_dirty.is_(True))[:limit]
 
+    def in_crm_unrecorded(self) -> list[str]:
+        """Orders whose CRM row is written (flag clear) but that are not yet marked recorded."""
+        query = select(orders.c.order_id).where(
+            orders.c.status == str(OrderStatus.PROOF_RECEIVED), orders.c.crm_dirty.is_(False)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
     def crm_synced(self, versions: dict[str, int]) -> None:
         """Clear the flag for rows written at these versions; a change made since keeps it set."""
         with self.engine.begin() as conn:
