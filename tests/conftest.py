@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -88,3 +89,27 @@ def svc(home: Path) -> Iterator[Services]:
     yield services
     bootstrap.use(None)
     services.store.engine.dispose()
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.name} {record.levelname} {record.getMessage()}")
+
+
+@pytest.fixture
+def all_logs() -> Iterator[list[str]]:
+    """Every log line at DEBUG, the root and `apprise` loggers set to DEBUG as a developer might
+    (the suite runs with pytest's logging plugin off, so caplog is not there)."""
+    handler, root, apprise_log = _Lines(), logging.getLogger(), logging.getLogger("apprise")
+    old = (root.level, apprise_log.level)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    apprise_log.setLevel(logging.DEBUG)
+    yield handler.lines
+    root.removeHandler(handler)
+    root.setLevel(old[0])
+    apprise_log.setLevel(old[1])

@@ -68,29 +68,6 @@ def receiver() -> Iterator[Receiver]:
     thread.join()
 
 
-class _Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"{record.name} {record.levelname} {record.getMessage()}")
-
-
-@pytest.fixture
-def all_logs() -> Iterator[list[str]]:
-    """Every log line at DEBUG, the `apprise` logger and the root set to DEBUG as a developer might."""
-    handler, root, ours = _Lines(), logging.getLogger(), logging.getLogger("apprise")
-    old = (root.level, ours.level)
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    ours.setLevel(logging.DEBUG)
-    yield handler.lines
-    root.removeHandler(handler)
-    root.setLevel(old[0])
-    ours.setLevel(old[1])
-
-
 def _envelope(kind: str = "dispatch", order_id: str = "INV-0003") -> Envelope:
     return Envelope(
         order_id=order_id,

@@ -12,20 +12,9 @@ from fulfil.usecases.intake import ingest, rows_of
 from integrations.ports import AdapterError
 from integrations.source.files import FileOrderSource
 from tests.conftest import EXAMPLES, NOW
+from tests.unit.test_intake_mapping import FORM_HEADERS
 
-HEADER = [
-    "Timestamp",
-    "ID Pesanan",
-    "Nama",
-    "Email",
-    "No. WhatsApp",
-    "Kode Layanan",
-    "Jumlah",
-    "Deadline",
-    "Catatan",
-    "Status Pembayaran",
-    "Bahasa",
-]
+HEADER = FORM_HEADERS  # the header of examples/orders.csv
 
 
 def _xlsx(path: Path, *rows: list[object]) -> Path:

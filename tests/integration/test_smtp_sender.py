@@ -6,7 +6,6 @@ import datetime as dt
 import email
 import email.policy
 import ipaddress
-import logging
 import socket
 import ssl
 from collections.abc import Iterator
@@ -126,27 +125,6 @@ def serve() -> Iterator[Any]:
     yield start
     for controller in started:
         controller.stop()
-
-
-class _Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"{record.name} {record.levelname} {record.getMessage()}")
-
-
-@pytest.fixture
-def all_logs() -> Iterator[list[str]]:
-    """Every log line of every logger at DEBUG (the suite runs with pytest's logging plugin off)."""
-    handler, root = _Lines(), logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield handler.lines
-    root.removeHandler(handler)
-    root.setLevel(old_level)
 
 
 def _sender(port: int, **options: Any) -> SmtpSender:
