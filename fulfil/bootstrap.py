@@ -178,6 +178,10 @@ def services() -> Services:
     return _current
 
 
+def current() -> Services | None:
+    return _current
+
+
 def use(svc: Services | None) -> None:
     """Swap the process's services (tests, or the CLI after it read its options)."""
     global _current

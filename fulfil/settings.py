@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # Google: a service-account key (file or JSON text), or Application Default Credentials.
     google_credentials_file: Path | None = None
     google_credentials_json: SecretStr | None = None
+    # Or the name of a prefect-gcp GcpCredentials block holding the key.
+    google_credentials_block: str = ""
     google_subject: str | None = Field(None, description="user to impersonate (domain-wide delegation)")
     # One base URL standing in for Google's hosts (tests, trying fulfil offline); empty: real Google.
     google_api_url: str = ""
@@ -46,6 +48,8 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: SecretStr | None = None
     smtp_from: str = ""
+    # Or the name of a prefect-email EmailServerCredentials block.
+    smtp_credentials_block: str = ""
     # Team chat through apprise URLs (they hold tokens: never printed), comma-separated.
     chat_urls: SecretStr | None = None
     # Buyers who gave a WhatsApp number also get their messages there: an apprise URL with
@@ -78,7 +82,7 @@ class Settings(BaseSettings):
             ("proof_store", "gdrive"): ["drive_folder_id"],
             ("crm", "gsheet"): ["crm_spreadsheet_key"],
             ("source", "gsheet"): ["form_spreadsheet_key"],
-            ("notifier", "smtp"): ["smtp_host"],
+            ("notifier", "smtp"): [] if self.smtp_credentials_block else ["smtp_host"],
         }
         for (name, value), required in needs.items():
             if getattr(self, name) == value:

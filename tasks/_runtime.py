@@ -9,6 +9,12 @@ from fulfil.bootstrap import Services
 
 
 def services() -> Services:
+    """The process's services; a flow run started by a deployment builds them here, blocks too."""
+    if bootstrap.current() is None:
+        from fulfil.settings import load_settings
+        from tasks._blocks import apply_blocks
+
+        bootstrap.use(bootstrap.build(apply_blocks(load_settings())))
     return bootstrap.services()
 
 

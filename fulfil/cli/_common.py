@@ -58,7 +58,12 @@ def rich_progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
 
 def get_services() -> Services:
     with fail_cleanly():
-        svc = bootstrap.build(load_settings())
+        settings = load_settings()
+        if settings.google_credentials_block or settings.smtp_credentials_block:
+            from tasks._blocks import apply_blocks  # imports Prefect: only when a block is named
+
+            settings = apply_blocks(settings)
+        svc = bootstrap.build(settings)
     svc.progress = rich_progress
     bootstrap.use(svc)
     return svc
