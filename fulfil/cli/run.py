@@ -20,6 +20,7 @@ def register(app: typer.Typer) -> None:
     app.command("sweep")(sweep)
     app.command("advance")(advance)
     app.command("digest")(digest)
+    app.command("report")(report)
     app.command("serve")(serve)
     app.command("demo")(demo_cmd.demo)
     app.command("doctor")(google.doctor)
@@ -188,3 +189,20 @@ def digest() -> None:
 
     sent = send_digest(get_services())
     console.print("digest sent to ops" if sent else "today's digest was already sent")
+
+
+def report(
+    since: Annotated[str, typer.Option("--since", help="how far back, in days: 14d or 14")] = "14d",
+    out: Annotated[Path | None, typer.Option("--out", help="folder (default $FULFIL_HOME/reports)")] = None,
+) -> None:
+    """Write the report (CSV, Markdown summary, PNG chart) from the order store and print the summary."""
+    from datetime import timedelta
+
+    from fulfil.usecases.report import write_report
+
+    days = since.strip().lower().removesuffix("d")
+    if not days.isdigit():
+        raise typer.BadParameter(f"{since!r} is not a number of days, e.g. 14d", param_hint="--since")
+    made = write_report(get_services(), since=timedelta(days=int(days)), out=out)
+    console.print(made.summary, highlight=False, markup=False)
+    console.print(f"written: {made.csv}, {made.markdown}, {made.chart}", highlight=False)

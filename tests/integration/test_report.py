@@ -1,0 +1,51 @@
+"""The report a manager reads: numbers from the store, written as CSV, Markdown and a chart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from fulfil.bootstrap import Services
+from fulfil.usecases import crm, dispatch, intake, notify, proofs
+from fulfil.usecases.report import write_report
+from tests.conftest import EXAMPLES, NOW
+
+
+def _accounts(n: int) -> bytes:
+    return ("email\n" + "".join(f"akun{i}@gmail.com\n" for i in range(n))).encode()
+
+
+def _run(svc: Services, home: Path, when) -> None:  # type: ignore[no-untyped-def]
+    svc.clock = lambda: when
+    proofs.judge_proofs(svc, proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc)).found)
+    crm.mark_recorded(svc, crm.sync_crm_rows(svc))
+    notify.complete_orders(svc, notify.to_complete(svc))
+    notify.send_pending(svc)
+
+
+def test_the_report_counts_what_happened(svc: Services, home: Path) -> None:
+    svc.clock = lambda: NOW
+    intake.ingest(svc, intake.rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
+    dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc)))
+    (home / "drive" / "INV-0001" / "akun.csv").write_bytes(_accounts(10))
+    (home / "drive" / "INV-0009" / "bukti.png").write_bytes(b"")  # rejected
+    _run(svc, home, NOW + timedelta(hours=6))  # on time
+    late = svc.store.get("INV-0002").deadline + timedelta(hours=3)
+    (home / "drive" / "INV-0002" / "followers.png").write_bytes(b"\x89PNG" + b"1" * 30)
+    _run(svc, home, late)  # completed after its deadline
+
+    made = write_report(svc, since=timedelta(days=14))
+
+    frame = pd.read_csv(made.csv)
+    assert len(frame) == 13
+    assert made.chart.stat().st_size > 5_000 and made.chart.read_bytes()[:4] == b"\x89PNG"
+    text = made.summary
+    assert "| completed | 2 |" in text and "| needs_info | 4 |" in text
+    assert "| GMAIL-BARU | 100.0 |" in text and "| IG-FOLLOWERS | 0.0 |" in text
+    assert "Rejected proofs: 1" in text
+    second = (late - NOW).total_seconds() / 3600  # INV-0002's proof came at `late`
+    assert f"| dispatch → proof (h) | {(6 + second) / 2:.1f} |" in text  # the median of two
+    assert "Open orders past or within 24 h of their deadline: 1" in text and "INV-0012" in text
+    assert "siti" not in text.lower()  # IDs and numbers, no buyer data
