@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -14,6 +14,7 @@ from fulfil.core.errors import ConfigError
 from fulfil.core.validation import OrderDraft
 
 DRAFT_FIELDS = tuple(OrderDraft.__dataclass_fields__)
+M = TypeVar("M", bound=BaseModel)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -46,8 +47,12 @@ def load_catalogue(config_dir: Path) -> Catalogue:
     for code, body in services.items():
         if isinstance(body, dict):
             body.setdefault("code", code)
+    return _validated(Catalogue, data, path)
+
+
+def _validated(model: type[M], data: Any, path: Path) -> M:
     try:
-        return Catalogue.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise _explain(path, exc) from None
 
@@ -96,15 +101,9 @@ class CrmColumns(BaseModel):
 
 def load_source_columns(config_dir: Path) -> SourceColumns:
     path = config_dir / "source_columns.yaml"
-    try:
-        return SourceColumns.model_validate(_read_yaml(path))
-    except ValidationError as exc:
-        raise _explain(path, exc) from None
+    return _validated(SourceColumns, _read_yaml(path), path)
 
 
 def load_crm_columns(config_dir: Path) -> CrmColumns:
     path = config_dir / "crm_columns.yaml"
-    try:
-        return CrmColumns.model_validate(_read_yaml(path))
-    except ValidationError as exc:
-        raise _explain(path, exc) from None
+    return _validated(CrmColumns, _read_yaml(path), path)

@@ -49,12 +49,16 @@ def outbox_messages(svc: Services, order: Order, keys: list[str], **extra: Any) 
     return out
 
 
-@retry(
+# On a concurrent change: read the order again and decide again, a few times.
+retry_on_stale = retry(
     retry=retry_if_exception_type(StaleOrder),
     stop=stop_after_attempt(5),
     wait=wait_random_exponential(multiplier=0.05, max=1),
     reraise=True,
 )
+
+
+@retry_on_stale
 def transact(svc: Services, order_id: str, decide: Decision, **extra: Any) -> Order | None:
     """Apply `decide` to the freshest copy of the order; on a concurrent change, read and decide again."""
     order = svc.store.get(order_id)

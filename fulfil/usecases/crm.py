@@ -24,10 +24,10 @@ def sync_crm_rows(svc: Services) -> list[str]:
     if not stale:
         return written_earlier
     mapping = svc.crm_columns.columns
+    told = svc.store.sent_times((o.order_id for o in stale), MessageKind.COMPLETED)
     rows = []
     for order in stale:
-        told = svc.store.sent_at(order.order_id, MessageKind.COMPLETED)
-        fields = crm_fields(order, svc.catalogue, buyer_notified_at=told)
+        fields = crm_fields(order, svc.catalogue, buyer_notified_at=told.get(order.order_id))
         rows.append({header: fields[name] for header, name in mapping.items()})
     svc.crm.upsert(rows)
     crash_point("after-crm-write")

@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
-
 from fulfil.bootstrap import Services
 from fulfil.core.catalogue import Ladder
 from fulfil.core.deadlines import show
@@ -19,8 +17,7 @@ from fulfil.core.ladder import Rung, State
 from fulfil.core.order import Order
 from fulfil.core.pipeline import plan_sweep, sweep
 from fulfil.core.status import OrderStatus
-from fulfil.usecases._unit import outbox_messages, recipient
-from integrations.store import StaleOrder
+from fulfil.usecases._unit import outbox_messages, recipient, retry_on_stale
 
 # Completed orders stay in the sweep for their follow-up; cancelled ones have nothing left.
 SWEPT = frozenset(OrderStatus) - {OrderStatus.CANCELLED}
@@ -62,12 +59,7 @@ def sweep_orders(svc: Services, *, now: datetime | None = None) -> SweepReport:
     return report
 
 
-@retry(
-    retry=retry_if_exception_type(StaleOrder),
-    stop=stop_after_attempt(5),
-    wait=wait_random_exponential(multiplier=0.05, max=1),
-    reraise=True,
-)
+@retry_on_stale
 def _apply(svc: Services, order_id: str, now: datetime) -> _Done | None:
     """Like `transact`, but each rung's message is rendered with that rung (its label, its time)."""
     order = svc.store.get(order_id)

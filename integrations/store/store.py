@@ -278,6 +278,17 @@ class OrderStore:
                 )
             )
 
+    def sent_times(self, order_ids: Iterable[str], kind: str) -> dict[str, datetime]:
+        """When each of these orders' `kind` message was sent, in one query per 500 orders."""
+        found: dict[str, datetime] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(order_ids), 500):
+                q = select(outbox.c.order_id, outbox.c.sent_at).where(
+                    outbox.c.order_id.in_(chunk), outbox.c.kind == kind, outbox.c.sent_at.is_not(None)
+                )
+                found.update({r.order_id: r.sent_at for r in conn.execute(q)})
+        return found
+
     def sent_at(self, order_id: str, kind: str) -> datetime | None:
         q = select(outbox.c.sent_at).where(outbox.c.order_id == order_id, outbox.c.kind == kind)
         with self.engine.connect() as conn:
