@@ -268,11 +268,11 @@ def bench_config(target: Path) -> Path:
     return target
 
 
-def local_services(home: Path, config: Path) -> Any:
+def local_services(home: Path, config: Path, *, order_artifacts: bool = True) -> Any:
     from fulfil import bootstrap
     from fulfil.settings import Settings
 
-    svc = bootstrap.build(Settings(home=home, config_dir=config))
+    svc = bootstrap.build(Settings(home=home, config_dir=config, order_artifacts=order_artifacts))
     bootstrap.use(svc)  # the flows' tasks find their services here
     return svc
 
@@ -385,12 +385,14 @@ class PathTimes:
         return self.intake_s + self.watch_s
 
 
-def run_path(ws: Workspace, orders: list[BenchOrder], *, prefect: bool) -> PathTimes:
+def run_path(
+    ws: Workspace, orders: list[BenchOrder], *, prefect: bool, order_artifacts: bool = True
+) -> PathTimes:
     """Intake → one proof per order → watch; the team's dropping of proofs is not timed."""
-    label = "flows" if prefect else "plain"
+    label = ("flows" if order_artifacts else "flows-no-artifacts") if prefect else "plain"
     home = ws.home(label)
     source = write_csv(orders, home.parent / f"{home.name}-orders.csv")
-    svc = local_services(home, ws.config)
+    svc = local_services(home, ws.config, order_artifacts=order_artifacts)
     try:
         _, intake_s = timed(flow_intake if prefect else lambda p: plain_intake(svc, p), source)
         dispatched = count_status(svc, "dispatched")
@@ -411,7 +413,17 @@ def measure_overhead(ws: Workspace, plan: Plan, report: Report) -> None:
     orders = make_orders(plan.orders)
     plain = run_path(ws, orders, prefect=False)
     flows = run_path(ws, orders, prefect=True)
-    for name, times in (("plain", plain), ("flows", flows)):
+    # The same flows with FULFIL_ORDER_ARTIFACTS off: what the per-order artifacts cost.
+    bare = run_path(ws, orders, prefect=True, order_artifacts=False)
+    per_version_ms = (flows.total_s - bare.total_s) / (2 * len(orders)) * 1000
+    report.note(
+        "order_artifact_ms",
+        per_version_ms,
+        f"one order artifact version costs {per_version_ms:.1f} ms of flow time "
+        f"(intake + watch each write one per order); without them the ratio is "
+        f"{bare.total_s / plain.total_s:.2f}",
+    )
+    for name, times in (("plain", plain), ("flows", flows), ("flows_no_artifacts", bare)):
         report.note(
             f"{name}_path",
             dataclasses.asdict(times),

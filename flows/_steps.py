@@ -5,10 +5,12 @@ from __future__ import annotations
 from tasks.crm import mark_recorded, sync_crm_rows
 from tasks.notify import complete_orders, send_outbox
 from tasks.proofs import judge_proofs, scan_proof_folders
+from tasks.traces import publish_order_traces
 
 
-def after_dispatch(order_ids: list[str] | None = None) -> list[str]:
-    """Proof → CRM row → completed → buyer told, for these orders (None: every order).
+def after_dispatch(order_ids: list[str] | None, mark: int) -> list[str]:
+    """Proof → CRM row → completed → buyer told, for these orders (None: every order), then
+    each changed order's trace from history `mark` on (see tasks/traces.py).
 
     Each step picks up whatever is at its status, so an order a crash left between two steps
     moves on here too.
@@ -16,7 +18,10 @@ def after_dispatch(order_ids: list[str] | None = None) -> list[str]:
     judge_proofs(scan_proof_folders(order_ids))
     mark_recorded(sync_crm_rows())
     done = complete_orders(order_ids)
+    # Traces go to Prefect while messages go out; the second call catches what sending adds.
+    traced = publish_order_traces.submit(mark)
     send_outbox()
     # The rows now show the final status and when the buyer was told.
     sync_crm_rows()
+    publish_order_traces(traced.result())
     return done

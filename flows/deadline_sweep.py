@@ -7,6 +7,7 @@ from prefect import flow
 from tasks.notify import send_outbox
 from tasks.report import publish_summary
 from tasks.sweep import sweep_deadlines
+from tasks.traces import history_mark, publish_order_traces
 
 
 @flow(
@@ -19,8 +20,10 @@ from tasks.sweep import sweep_deadlines
 )
 def deadline_sweep(at: datetime | None = None) -> dict[str, list[str]]:
     """`at` runs the sweep as if it were that moment (catching up, tests); none means now."""
+    mark = history_mark()
     report = sweep_deadlines(at)
     send_outbox()
     if report.flagged:
         publish_summary(report.flagged, "Orders that passed their deadline in this sweep")
+    publish_order_traces(mark)
     return {"flagged": report.flagged, "queued": report.queued, "skipped": report.skipped}

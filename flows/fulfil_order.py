@@ -4,7 +4,7 @@ from prefect import flow
 
 from flows._steps import after_dispatch
 from tasks.dispatch import mark_dispatched, open_proof_folders
-from tasks.report import publish_summary
+from tasks.traces import history_mark
 
 
 @flow(
@@ -14,6 +14,6 @@ from tasks.report import publish_summary
     "of times: it reads the order's status and does only what is left.",
 )
 def fulfil_order(order_id: str) -> None:
+    mark = history_mark()
     mark_dispatched(open_proof_folders([order_id]))
-    after_dispatch([order_id])
-    publish_summary([order_id], f"Order {order_id}")
+    after_dispatch([order_id], mark)

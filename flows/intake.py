@@ -6,6 +6,7 @@ from tasks.dispatch import mark_dispatched, open_proof_folders
 from tasks.intake import ingest_orders
 from tasks.notify import send_outbox
 from tasks.report import publish_summary
+from tasks.traces import history_mark, publish_order_traces
 
 
 @flow(
@@ -16,10 +17,14 @@ from tasks.report import publish_summary
 )
 def intake(source: str | None = None) -> dict[str, int]:
     """`source` is a file or folder path (never order data); None reads FULFIL_INTAKE_PATH."""
+    mark = history_mark()
     report = ingest_orders(source)
     dispatched = mark_dispatched(open_proof_folders(report.order_ids))
+    # Traces go to Prefect while messages go out; the second call catches what sending adds.
+    traced = publish_order_traces.submit(mark)
     send_outbox()
     publish_summary(report.order_ids, "Orders touched by this intake")
+    publish_order_traces(traced.result())
     return {
         "rows": report.rows,
         "new": report.new,

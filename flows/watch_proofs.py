@@ -3,6 +3,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows._steps import after_dispatch
+from tasks.traces import history_mark
 
 
 @flow(
@@ -12,4 +13,4 @@ from flows._steps import after_dispatch
     "dropped, copy accepted orders to the CRM sheet and tell the buyer.",
 )
 def watch_proofs() -> list[str]:
-    return after_dispatch(None)
+    return after_dispatch(None, history_mark())

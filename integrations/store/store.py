@@ -144,6 +144,22 @@ class OrderStore:
                         )
         return [_to_order(r, entries[r["order_id"]]) for r in rows]
 
+    def history_mark(self) -> int:
+        """Where the order history ends now; what is written after it is a later run's news."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(history.c.id))).scalar_one() or 0)
+
+    def changed_since(self, mark: int, upto: int | None = None) -> dict[str, int]:
+        """Orders with history written after `mark` (up to `upto`): order ID → its first new entry."""
+        query = (
+            select(history.c.order_id, func.min(history.c.seq))
+            .where(history.c.id > mark, history.c.id <= (upto if upto is not None else mark + 2**62))
+            .group_by(history.c.order_id)
+            .order_by(history.c.order_id)
+        )
+        with self.engine.connect() as conn:
+            return {order_id: seq for order_id, seq in conn.execute(query)}
+
     # ----- writing -----
 
     def save(self, order: Order, messages: Iterable[OutboxMessage] = ()) -> None:

@@ -360,7 +360,7 @@ def test_the_daily_digest_reaches_ops_once_a_day_with_counts_and_failures(svc, h
 
     (path,) = (home / "outbox").glob("digest.digest*.eml")
     message = email.message_from_bytes(path.read_bytes(), policy=default)
-    body = message.get_content()
+    body = message.get_body(("plain",)).get_content()
     assert message["To"] == "ops@localhost"
     assert "needs_info" in body and "cancelled" in body
     needs = sum(1 for o in svc.store.list() if str(o.status) == "needs_info")
