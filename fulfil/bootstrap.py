@@ -21,8 +21,9 @@ from fulfil.messages import MessageComposer
 from fulfil.settings import Settings, load_settings
 from integrations.crm.local_csv import CsvCrmSheet
 from integrations.gdrive.local_folder import LocalProofFolders
+from integrations.gdrive.local_reports import LocalReportShelf
 from integrations.notifier.outbox_folder import EmlOutbox
-from integrations.ports import CrmSheet, Notifier, OrderSource, ProofStore
+from integrations.ports import CrmSheet, Notifier, OrderSource, ProofStore, ReportShelf
 from integrations.source.files import FileOrderSource
 from integrations.store import OrderStore
 
@@ -91,6 +92,8 @@ class Services:
     progress: ProgressFactory = field(default=no_progress)
 
     google: GoogleClients | None = None
+    # Where report files go besides the local folder they are written to (Drive's `Laporan`).
+    report_shelf: ReportShelf = field(default_factory=LocalReportShelf)
 
     def source(self, path: Path | None = None) -> OrderSource:
         """A file or folder when given one; otherwise the configured source."""
@@ -122,6 +125,7 @@ def build(settings: Settings) -> Services:
         crm=_crm_sheet(settings, google, crm_columns.header),
         notifier=_notifier(settings),
         google=google,
+        report_shelf=_report_shelf(settings, google),
     )
 
 
@@ -131,6 +135,14 @@ def _proof_store(settings: Settings, google: GoogleClients | None) -> ProofStore
 
         return DriveProofFolders(google.drive, settings.drive_folder_id)
     return LocalProofFolders(settings.home / "drive")
+
+
+def _report_shelf(settings: Settings, google: GoogleClients | None) -> ReportShelf:
+    if settings.proof_store == "gdrive" and google is not None:
+        from integrations.gdrive.drive_reports import DriveReportShelf
+
+        return DriveReportShelf(google.drive, settings.drive_folder_id)
+    return LocalReportShelf()
 
 
 def _crm_sheet(settings: Settings, google: GoogleClients | None, header: list[str]) -> CrmSheet:

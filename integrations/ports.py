@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from fulfil.core.handover import FoundFile
@@ -74,6 +75,19 @@ class CrmSheet(Protocol):
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """A picture shown inside a message's HTML, which refers to it as `cid:<content_id>`.
+
+    The content ID is chosen by the sender, not generated, so a resent message is byte-for-byte
+    the same message as the first attempt."""
+
+    filename: str
+    content_id: str
+    data: bytes = field(repr=False)
+    subtype: str = "png"  # image/<subtype>
+
+
+@dataclass(frozen=True)
 class Envelope:
     order_id: str
     kind: str
@@ -81,6 +95,10 @@ class Envelope:
     recipient: str
     subject: str
     body: str
+    # Optional: an HTML version of `body` (empty: email notifiers derive one from `body`) and the
+    # pictures it shows inline. Chat notifiers send `body` alone.
+    html: str = ""
+    inline: tuple[InlineImage, ...] = ()
 
     @property
     def message_id(self) -> str:
@@ -97,3 +115,10 @@ class Envelope:
 
 class Notifier(Protocol):
     def send(self, envelope: Envelope) -> None: ...
+
+
+class ReportShelf(Protocol):
+    def put(self, files: Sequence[Path]) -> dict[str, str]:
+        """Keep the report files where managers look, replacing any of the same name (a rerun on the
+        same day leaves one copy of each); return a link per file name."""
+        ...

@@ -1,20 +1,36 @@
-"""The daily report task: CSV, Markdown and a chart, from the store."""
+"""The daily report tasks: write the files and publish them in the UI, then put them on the shelf."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from fulfil.usecases import report as uc
 from tasks._runtime import log, services
 
+NO_COMPLETED_ROW = {"per": "-", "nama / name": uc.NONE_COMPLETED}
+
 
 @task(name="write-report")
-def write_report(days: int = 14) -> str:
-    made = uc.write_report(services(), since=timedelta(days=days))
-    # The summary holds IDs, statuses and counts only: safe for the UI.
+def write_report(days: int = 14) -> dict[str, str]:
+    made = uc.render_report(services(), since=timedelta(days=days))
+    # Both artifacts hold IDs, services, divisions, statuses and counts only: safe for the UI.
     create_markdown_artifact(markdown=made.summary, key="daily-report", description="fulfil daily report")
+    create_table_artifact(
+        table=made.on_time or [NO_COMPLETED_ROW],
+        key="daily-report-on-time",
+        description="Tepat waktu per layanan dan divisi / On time per service and division",
+    )
     log(f"report written: {made.markdown.name}, {made.csv.name}, {made.chart.name}")
-    return str(made.markdown)
+    return {"csv": str(made.csv), "markdown": str(made.markdown), "chart": str(made.chart)}
+
+
+@task(name="shelve-report", retries=2, retry_delay_seconds=[10, 60])
+def shelve_report(files: list[str]) -> dict[str, str]:
+    # Retried safely: a file already on the shelf is replaced, never added twice.
+    links = uc.shelve(services(), [Path(f) for f in files])
+    log(f"report files on the shelf: {', '.join(links)}")
+    return links

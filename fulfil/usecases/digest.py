@@ -1,18 +1,22 @@
 """The daily digest for ops: counts by status, overdue open orders, messages that failed.
 
 Sent at most once per day: a cursor row marks the day as sent after the send, so a crash in
-between resends the same message (same Message-ID), never a different one.
+between resends the same message (same Message-ID), never a different one. The daily report's
+chart rides along inline (the day's PNG if the report already ran, else drawn for the message),
+under a content ID named for the day, so a resend carries the same picture reference too.
 """
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from datetime import date
 
 from fulfil.bootstrap import Services
 from fulfil.core.deadlines import in_zone, show
 from fulfil.core.status import FINAL, OrderStatus
-from integrations.ports import Envelope
+from fulfil.usecases.report import chart_png
+from integrations.ports import Envelope, InlineImage
 from integrations.store.store import FAILED
 
 
@@ -46,9 +50,29 @@ def send_digest(svc: Services, day: date | None = None) -> bool:
         overdue=overdue,
         failed=[{"order_id": m.order_id, "kind": m.kind, "error": m.error[:200]} for m in failed],
     )
+    name, png = chart_png(svc, day)
+    chart = InlineImage(filename=name, content_id=f"{name}@fulfil.invalid", data=png)
     envelope = Envelope(
-        "digest", key, svc.settings.shop_email, svc.settings.ops_email, text.subject, text.body
+        "digest",
+        key,
+        svc.settings.shop_email,
+        svc.settings.ops_email,
+        text.subject,
+        text.body,
+        html=digest_html(text.body, chart),
+        inline=(chart,),
     )
     svc.notifier.send(envelope)
     svc.store.set_cursor(key, svc.clock().isoformat())
     return True
+
+
+def digest_html(body: str, chart: InlineImage) -> str:
+    """The text as it is (its columns line up in a fixed-width font), then the chart by `cid:`."""
+    alt = "Grafik laporan harian / Daily report chart"
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n'
+        f'<pre style="font-family: monospace; white-space: pre-wrap">{html.escape(body)}</pre>\n'
+        f'<p><img src="cid:{html.escape(chart.content_id)}" alt="{alt}" style="max-width: 100%"></p>\n'
+        "</body></html>\n"
+    )

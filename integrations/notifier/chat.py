@@ -70,7 +70,8 @@ class AppriseSender:
 
     Each URL has its own apprise object, so a failure names the service that failed and a retry
     within this process skips the services that already took the message. apprise hides the status
-    code (notify() only says False), so every failure is retryable."""
+    code (notify() only says False), so every failure is retryable. An envelope's HTML and inline
+    pictures are for mail and are left out: a chat gets the text."""
 
     def __init__(self, urls: Sequence[str | SecretStr], *, asset: apprise.AppriseAsset | None = None) -> None:
         if not urls:

@@ -1,21 +1,45 @@
-"""Messages as RFC 5322 `.eml` files, one per (order, kind), in a folder a person can open."""
+"""Messages as RFC 5322 `.eml` files, one per (order, kind), in a folder a person can open.
+
+A message with pictures is written with them inline, as a mail program would receive it."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
 
-from integrations.ports import AdapterError, Envelope
+from integrations.ports import AdapterError, Envelope, InlineImage
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def build_email(envelope: Envelope, *, when: datetime | None = None) -> EmailMessage:
+def html_of(text: str, images: Sequence[InlineImage] = ()) -> str:
+    """The plain text as a small HTML page: blank lines make paragraphs, newlines make <br>; the
+    inline images below it, by `cid:`.
+
+    Everything is escaped, so a buyer's name such as `<script>` shows as text and never runs."""
+    text = text.replace("\r\n", "\n").strip("\n")
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+    body = "\n".join(
+        "<p>" + "<br>\n".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paragraphs
+    )
+    pictures = "".join(
+        f'\n<p><img src="cid:{html.escape(i.content_id)}" alt="{html.escape(i.filename)}"></p>'
+        for i in images
+    )
+    head = '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n'
+    return f"{head}{body}{pictures}\n</body></html>\n"
+
+
+def build_email(envelope: Envelope, *, when: datetime | None = None, with_html: bool = False) -> EmailMessage:
+    """The message as text, plus an HTML alternative when asked or when the envelope has HTML or
+    pictures: multipart/alternative(text/plain, multipart/related(text/html, image/*…))."""
     msg = EmailMessage()
     msg["From"] = envelope.sender
     msg["To"] = envelope.recipient
@@ -25,6 +49,19 @@ def build_email(envelope: Envelope, *, when: datetime | None = None) -> EmailMes
     msg["X-Fulfil-Order"] = envelope.order_id
     msg["X-Fulfil-Kind"] = envelope.base_kind
     msg.set_content(envelope.body, charset="utf-8")
+    if with_html or envelope.html or envelope.inline:
+        html_text = envelope.html or html_of(envelope.body, envelope.inline)
+        msg.add_alternative(html_text, subtype="html", charset="utf-8")
+        html_part = msg.get_payload()[-1]
+        for image in envelope.inline:
+            html_part.add_related(
+                image.data,
+                maintype="image",
+                subtype=image.subtype,
+                cid=f"<{image.content_id}>",
+                filename=image.filename,
+                disposition="inline",
+            )
     return msg
 
 

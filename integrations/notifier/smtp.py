@@ -8,7 +8,6 @@ order and kind), so the receiver and a person can tell them apart as one message
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
 import re
 import smtplib
@@ -38,23 +37,10 @@ _ENHANCED_CODE = re.compile(r"^\d\.\d{1,3}\.\d{1,3}\s+")
 _log = logging.getLogger(__name__)
 
 
-def html_of(text: str) -> str:
-    """The plain text as a small HTML page: blank lines make paragraphs, newlines make <br>.
-
-    Everything is escaped, so a buyer's name such as `<script>` shows as text and never runs."""
-    text = text.replace("\r\n", "\n").strip("\n")
-    paragraphs = [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
-    body = "\n".join(
-        "<p>" + "<br>\n".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paragraphs
-    )
-    return f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n{body}\n</body></html>\n'
-
-
 def build_multipart(envelope: Envelope) -> EmailMessage:
-    """The outbox's message (same headers), with an HTML alternative for mail apps that prefer it."""
-    msg = build_email(envelope)
-    msg.add_alternative(html_of(envelope.body), subtype="html", charset="utf-8")
-    return msg
+    """The outbox's message (same headers), always with an HTML alternative for mail apps that prefer
+    it, and the envelope's pictures inline in that HTML."""
+    return build_email(envelope, with_html=True)
 
 
 def _temporary(exc: BaseException) -> bool:

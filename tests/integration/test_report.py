@@ -43,9 +43,11 @@ def test_the_report_counts_what_happened(svc: Services, home: Path) -> None:
     assert made.chart.stat().st_size > 5_000 and made.chart.read_bytes()[:4] == b"\x89PNG"
     text = made.summary
     assert "| completed | 2 |" in text and "| needs_info | 4 |" in text
-    assert "| GMAIL-BARU | 100.0 |" in text and "| IG-FOLLOWERS | 0.0 |" in text
+    # completed, on time, late, on-time %
+    assert "| GMAIL-BARU | 1 | 1 | 0 | 100.0 |" in text and "| IG-FOLLOWERS | 1 | 0 | 1 | 0.0 |" in text
+    assert "| Divisi Akun | 1 | 1 | 0 | 100.0 |" in text
     assert "Rejected proofs: 1" in text
     second = (late - NOW).total_seconds() / 3600  # INV-0002's proof came at `late`
-    assert f"| dispatch → proof (h) | {(6 + second) / 2:.1f} |" in text  # the median of two
+    assert f"| kirim → bukti / dispatch → proof | 2 | {(6 + second) / 2:.1f} |" in text  # the median of two
     assert "Open orders past or within 24 h of their deadline: 1" in text and "INV-0012" in text
     assert "siti" not in text.lower()  # IDs and numbers, no buyer data

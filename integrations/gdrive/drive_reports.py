@@ -1,0 +1,139 @@
+"""The report shelf on Google Drive: a `Laporan` folder in the shared folder, one copy of each file.
+
+Found before it is made: by the tag fulfil puts on the folder it creates (so a person may rename
+it), else by name (so a folder a person made first is used, not doubled). A file of the same name
+is replaced in place (files.update with the new content), so a rerun on the same day leaves one
+copy and keeps the file's link. Calls per upload of n files: 1 find + 1 listing + n uploads
+(+1 find by name and +1 create the first time)."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from googleapiclient.http import MediaInMemoryUpload
+
+from integrations.gdrive.drive import ALL_DRIVES, FOLDER, LIST_ALL
+from integrations.google.retry import RetryPolicy, call
+
+REPORTS_FOLDER = "Laporan"
+REPORTS_KEY = "fulfil_reports"
+_TYPES = {".csv": "text/csv", ".md": "text/markdown", ".png": "image/png"}
+
+
+class DriveReportShelf:
+    """ReportShelf on Drive v3. `service` builds the googleapiclient Drive resource on first use."""
+
+    def __init__(
+        self,
+        service: Callable[[], Any],
+        root_folder_id: str,
+        *,
+        folder_name: str = REPORTS_FOLDER,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self._service_factory = service
+        self._service: Any = None
+        self.root = root_folder_id
+        self.folder_name = folder_name
+        self.policy = policy or RetryPolicy()
+
+    @property
+    def drive(self) -> Any:
+        if self._service is None:
+            self._service = self._service_factory()
+        return self._service
+
+    def _call(self, request: Any, what: str) -> Any:
+        return call(request.execute, what=what, policy=self.policy)
+
+    def put(self, files: Sequence[Path]) -> dict[str, str]:
+        # Not cached between calls: one lookup a day costs less than a stale ID after someone
+        # deletes or moves the folder.
+        folder = self.folder_id()
+        existing = self._files_in(folder)
+        links: dict[str, str] = {}
+        for path in files:
+            same_name = existing.get(path.name, [])
+            media = MediaInMemoryUpload(path.read_bytes(), mimetype=_mime_of(path), resumable=False)
+            if same_name:
+                done = self._call(
+                    self.drive.files().update(
+                        fileId=same_name[0], media_body=media, fields="id,webViewLink", **ALL_DRIVES
+                    ),
+                    f"replacing {path.name} in the Drive folder {self.folder_name}",
+                )
+                for extra in same_name[1:]:  # copies left by two runs racing: keep the first only
+                    self._call(
+                        self.drive.files().update(
+                            fileId=extra, body={"trashed": True}, fields="id", **ALL_DRIVES
+                        ),
+                        f"trashing a second {path.name} in the Drive folder {self.folder_name}",
+                    )
+            else:
+                body = {"name": path.name, "parents": [folder], "appProperties": {REPORTS_KEY: "1"}}
+                done = self._call(
+                    self.drive.files().create(
+                        body=body, media_body=media, fields="id,webViewLink", **ALL_DRIVES
+                    ),
+                    f"uploading {path.name} to the Drive folder {self.folder_name}",
+                )
+            links[path.name] = done.get("webViewLink") or f"https://drive.google.com/file/d/{done['id']}/view"
+        return links
+
+    def folder_id(self) -> str:
+        """The reports folder in the shared folder, found (by tag, then by name) before it is made."""
+        base = f"'{self.root}' in parents and mimeType = '{FOLDER}' and trashed = false"
+        for extra in (
+            f"appProperties has {{ key='{REPORTS_KEY}' and value='1' }}",
+            f"name = '{_quote(self.folder_name)}'",
+        ):
+            found = self._call(
+                self.drive.files().list(q=f"{base} and {extra}", fields="files(id)", pageSize=10, **LIST_ALL),
+                f"finding the Drive folder {self.folder_name}",
+            )
+            if found.get("files"):
+                return str(found["files"][0]["id"])
+        body = {
+            "name": self.folder_name,
+            "mimeType": FOLDER,
+            "parents": [self.root],
+            "appProperties": {REPORTS_KEY: "1"},
+        }
+        made = self._call(
+            self.drive.files().create(body=body, fields="id", **ALL_DRIVES),
+            f"creating the Drive folder {self.folder_name}",
+        )
+        return str(made["id"])
+
+    def _files_in(self, folder: str) -> dict[str, list[str]]:
+        """File IDs by name, oldest first, of everything in the reports folder."""
+        by_name: dict[str, list[str]] = {}
+        token = None
+        while True:
+            page = self._call(
+                self.drive.files().list(
+                    q=f"'{folder}' in parents and trashed = false and mimeType != '{FOLDER}'",
+                    fields="nextPageToken,files(id,name)",
+                    orderBy="createdTime",
+                    pageSize=1000,
+                    pageToken=token,
+                    **LIST_ALL,
+                ),
+                f"listing the Drive folder {self.folder_name}",
+            )
+            for item in page.get("files", []):
+                by_name.setdefault(str(item["name"]), []).append(str(item["id"]))
+            token = page.get("nextPageToken")
+            if not token:
+                return by_name
+
+
+def _mime_of(path: Path) -> str:
+    return _TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
