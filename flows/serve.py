@@ -1,29 +1,198 @@
-"""The flows as deployments with schedules, served from this process."""
+"""The flows as deployments, defined once.
+
+`deployments(settings)` is the one list. `fulfil serve` serves it from this process;
+`fulfil deploy --pool NAME` registers the same list on a process work pool, for
+`prefect worker start --pool NAME`. prefect.yaml holds the same list with the default settings
+(tests/e2e/test_serve.py checks it against this one).
+"""
 
 from __future__ import annotations
 
-from prefect import serve
-from prefect.schedules import Cron
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from prefect import Flow, serve
+from prefect.schedules import Cron, Interval, Schedule
 
 from flows.daily_digest import daily_digest
 from flows.daily_report import daily_report
 from flows.deadline_sweep import deadline_sweep
 from flows.intake import intake
 from flows.watch_proofs import watch_proofs
+from fulfil.core.errors import ConfigError
+from fulfil.settings import Settings
+
+# The folder that holds flows/: the repository, or site-packages for a non-editable install.
+# A worker's run starts there (prefect.yaml's pull step does the same), so entrypoints such as
+# flows/intake.py:intake resolve from it.
+CODE_ROOT = Path(__file__).resolve().parent.parent
+
+DIGEST_AT = "0 8 * * *"
+REPORT_AT = "0 7 * * *"
+REPORT_DAYS = 14
 
 
-def serve_all(intake_every: int, watch_every: int, sweep_every: int, timezone: str) -> None:
+@dataclass(frozen=True)
+class Planned:
+    """One deployment as a manager sees it in the UI: what it does, when, and with what."""
+
+    flow: Flow[..., Any]
+    name: str
+    description: str
+    tags: list[str]
+    schedules: list[Schedule]
+    # What the UI's Run button passes; each matches what the CLI command does by default.
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def entrypoint(self) -> str:
+        """`flows/intake.py:intake`, relative to CODE_ROOT, as prefect.yaml writes it."""
+        return f"{self.flow.fn.__module__.replace('.', '/')}.py:{self.flow.fn.__name__}"
+
+
+def every(seconds: int) -> str:
+    """'every 5 minutes': how a schedule reads in a description."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            n = seconds // size
+            return f"every {unit}" if n == 1 else f"every {n} {unit}s"
+    return f"every {seconds} seconds"
+
+
+def deployments(settings: Settings) -> list[Planned]:
+    """The deployments, with schedules from the settings; daily ones in the shop's time zone."""
+    tz = settings.timezone
+    # Interval schedules carry the shop's zone too, so the UI lists their next runs in it.
+    return [
+        Planned(
+            intake,
+            "intake",
+            f"Takes in new orders {every(settings.intake_interval_seconds)}: reads the order form "
+            "export, checks every order (what is missing or wrong, in Bahasa Indonesia and English), "
+            "and sends each valid, paid order to its division with a proof folder. Buyers are told "
+            "by email. Press Run to take in a new export now; an order already taken in is never "
+            "sent twice.",
+            ["fulfil", "intake"],
+            [Interval(settings.intake_interval_seconds, timezone=tz)],
+            # None: the export the settings name (FULFIL_INTAKE_PATH, or the inbox folder).
+            {"source": None},
+        ),
+        Planned(
+            watch_proofs,
+            "watch-proofs",
+            f"Looks in every waiting order's proof folder {every(settings.watch_interval_seconds)}: "
+            "accepts or rejects what the technical team dropped (with the reason, e.g. 8 of 10 "
+            "accounts), copies finished orders to the CRM sheet and tells the buyer. Each order "
+            "is completed and its buyer told once, however often this runs.",
+            ["fulfil", "proofs"],
+            [Interval(settings.watch_interval_seconds, timezone=tz)],
+        ),
+        Planned(
+            deadline_sweep,
+            "deadline-sweep",
+            f"Checks deadlines {every(settings.sweep_interval_seconds)}: reminds the division "
+            "before an order is due, escalates late orders to the division lead and ops, reminds "
+            "buyers who have not paid and asks for feedback after completion, each message once "
+            "per order; flags orders past their deadline.",
+            ["fulfil", "deadlines"],
+            [Interval(settings.sweep_interval_seconds, timezone=tz)],
+            # None: now. A time here replays the sweep as of that moment (catching up).
+            {"at": None},
+        ),
+        Planned(
+            daily_digest,
+            "daily-digest",
+            f"Every day at 08:00 ({tz}): one email to ops with orders by status, open orders past "
+            "their deadline, messages that failed and the daily report's chart. Sent once a day, "
+            "however often it runs.",
+            ["fulfil", "ops"],
+            # 08:00 in the shop's zone, whatever zone the server runs in.
+            [Cron(DIGEST_AT, timezone=tz)],
+        ),
+        Planned(
+            daily_report,
+            "daily-report",
+            f"Every day at 07:00 ({tz}): the last {REPORT_DAYS} days in numbers: orders by status, "
+            "on-time rate per service and division, time to proof and to the buyer being told, "
+            "late orders, rejected proofs and failed messages, as a table and a chart (CSV, "
+            "Markdown and PNG in the reports folder, and in the Laporan folder on Drive when "
+            "Google is set up).",
+            ["fulfil", "reports"],
+            [Cron(REPORT_AT, timezone=tz)],
+            {"days": REPORT_DAYS},
+        ),
+    ]
+
+
+def serve_all(settings: Settings) -> None:
+    """Serve every deployment from this process until interrupted (`fulfil serve`)."""
     serve(
-        intake.to_deployment(name="intake", interval=intake_every, tags=["fulfil", "intake"]),
-        watch_proofs.to_deployment(name="watch-proofs", interval=watch_every, tags=["fulfil", "proofs"]),
-        deadline_sweep.to_deployment(
-            name="deadline-sweep", interval=sweep_every, tags=["fulfil", "deadlines"]
-        ),
-        # 08:00 in the shop's zone, whatever zone the server runs in.
-        daily_digest.to_deployment(
-            name="daily-digest", schedules=[Cron("0 8 * * *", timezone=timezone)], tags=["fulfil", "ops"]
-        ),
-        daily_report.to_deployment(
-            name="daily-report", schedules=[Cron("0 7 * * *", timezone=timezone)], tags=["fulfil", "reports"]
-        ),
+        *(
+            p.flow.to_deployment(
+                name=p.name,
+                description=p.description,
+                tags=p.tags,
+                schedules=p.schedules,
+                parameters=p.parameters,
+            )
+            for p in deployments(settings)
+        )
     )
+
+
+def ensure_process_pool(pool: str) -> bool:
+    """Make sure a work pool of type `process` named `pool` exists; True if it was created."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectNotFound
+    from prefect.workers.process import ProcessWorker
+
+    with get_client(sync_client=True) as client:
+        try:
+            found = client.read_work_pool(pool)
+        except ObjectNotFound:
+            # The worker's own default job template, as `prefect work-pool create --type process`
+            # would store: a pool with an empty one cannot start runs.
+            client.create_work_pool(
+                WorkPoolCreate(
+                    name=pool,
+                    type="process",
+                    description="fulfil's flows, run by `prefect worker start --pool " + pool + "`",
+                    base_job_template=ProcessWorker.get_default_base_job_template(),
+                )
+            )
+            return True
+    if found.type != "process":
+        raise ConfigError(
+            f"work pool {pool!r} is of type {found.type!r}; fulfil deploys to a 'process' pool: "
+            "choose another name with --pool"
+        )
+    return False
+
+
+def deploy_all(settings: Settings, pool: str) -> list[UUID]:
+    """Register every deployment on the process work pool `pool` (`fulfil deploy`).
+
+    The code stays where it is (a `set_working_directory` pull step to CODE_ROOT, as in
+    prefect.yaml), so a worker on this machine, with fulfil installed, runs it.
+    """
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.runner.storage import LocalStorage
+
+    ensure_process_pool(pool)
+    ids: list[UUID] = []
+    for p in deployments(settings):
+        made = RunnerDeployment.from_storage(
+            storage=LocalStorage(str(CODE_ROOT)),
+            entrypoint=p.entrypoint,
+            name=p.name,
+            description=p.description,
+            tags=p.tags,
+            schedules=p.schedules,
+            parameters=p.parameters,
+            work_pool_name=pool,
+        )
+        ids.append(made.apply(work_pool_name=pool))
+    return ids

@@ -12,6 +12,8 @@ from fulfil.cli import demo as demo_cmd
 from fulfil.cli import google
 from fulfil.cli._common import console, err_console, get_services
 from fulfil.cli._prefect import quiet_console_logs, run_flow
+from fulfil.core.errors import ConfigError
+from fulfil.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +24,7 @@ def register(app: typer.Typer) -> None:
     app.command("digest")(digest)
     app.command("report")(report)
     app.command("serve")(serve)
+    app.command("deploy")(deploy)
     app.command("demo")(demo_cmd.demo)
     app.command("doctor")(google.doctor)
     app.add_typer(google.dev, name="dev")
@@ -168,19 +171,65 @@ def advance(order_id: Annotated[str, typer.Argument(help="the order ID")]) -> No
     console.print(f"{order.order_id} is {order.status}", highlight=False)
 
 
+def _schedule_lines(settings: Settings) -> list[str]:
+    """One line per deployment with its schedule, as the UI's Deployments page shows them."""
+    from flows.serve import deployments, every
+
+    lines = []
+    for p in deployments(settings):
+        when = ", ".join(
+            every(int(s.interval.total_seconds())) if s.interval else f"cron '{s.cron}' ({s.timezone})"
+            for s in p.schedules
+        )
+        lines.append(f"  {p.name:<15} {when}")
+    return lines
+
+
 def serve() -> None:
-    """Serve intake, proof watch, deadline sweep and the daily digest as scheduled deployments."""
+    """Serve intake, proof watch, deadline sweep, the daily digest and the daily report as
+    scheduled deployments from this process (Ctrl-C stops)."""
     svc = get_services()
     from flows.serve import serve_all
 
     s = svc.settings
     console.print(
-        f"serving: intake every {s.intake_interval_seconds}s from {s.inbox}, watch-proofs every "
-        f"{s.watch_interval_seconds}s, deadline-sweep every {s.sweep_interval_seconds}s, "
-        f"daily-digest at 08:00 {s.timezone}. "
-        "Open the Prefect UI to see and start them."
+        "serving, each also startable from the Prefect UI's Run button:\n"
+        + "\n".join(_schedule_lines(s))
+        + f"\nintake reads {s.inbox}.",
+        highlight=False,
+        markup=False,
     )
-    serve_all(s.intake_interval_seconds, s.watch_interval_seconds, s.sweep_interval_seconds, s.timezone)
+    serve_all(s)
+
+
+def deploy(
+    pool: Annotated[
+        str, typer.Option("--pool", help="the Prefect work pool (type process; created if missing)")
+    ] = "fulfil",
+) -> None:
+    """Register the same deployments as `fulfil serve` on a Prefect work pool of type process,
+    for `prefect worker start --pool NAME` to run (here or on another machine with fulfil)."""
+    svc = get_services()
+    quiet_console_logs()
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.serve import CODE_ROOT, deploy_all
+
+    if not PREFECT_API_URL.value():
+        # Without it Prefect starts a temporary server that vanishes with this command, and the
+        # deployments with it.
+        raise ConfigError(
+            "PREFECT_API_URL is not set: point it at the Prefect server the worker will use, "
+            "e.g. export PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+    deploy_all(svc.settings, pool)
+    console.print(
+        f"deployed on work pool {pool!r} (code in {CODE_ROOT}):\n"
+        + "\n".join(_schedule_lines(svc.settings))
+        + f"\nStart a worker with the same FULFIL_* settings: prefect worker start --pool {pool}",
+        highlight=False,
+        markup=False,
+    )
 
 
 def digest() -> None:

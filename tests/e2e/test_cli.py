@@ -164,6 +164,7 @@ def test_intake_prints_counts(cli_env) -> None:  # type: ignore[no-untyped-def]
         ["watch"],
         ["sweep"],
         ["serve"],
+        ["deploy"],
         ["advance"],
         ["orders"],
         ["orders", "list"],
