@@ -18,10 +18,8 @@ def after_dispatch(order_ids: list[str] | None, mark: int) -> list[str]:
     judge_proofs(scan_proof_folders(order_ids))
     mark_recorded(sync_crm_rows())
     done = complete_orders(order_ids)
-    # Traces go to Prefect while messages go out; the second call catches what sending adds.
-    traced = publish_order_traces.submit(mark)
     send_outbox()
     # The rows now show the final status and when the buyer was told.
     sync_crm_rows()
-    publish_order_traces(traced.result())
+    publish_order_traces(mark)
     return done

@@ -66,10 +66,11 @@ class Settings(BaseSettings):
     watch_interval_seconds: int = Field(60, ge=5)
     sweep_interval_seconds: int = Field(900, ge=30)
     intake_interval_seconds: int = Field(300, ge=30)
-    order_artifacts: bool = Field(
-        True,
-        description="write a Prefect artifact version per order a run changes (~8-10 ms each on "
-        "the Prefect server); runs are named and tagged with the order IDs either way",
+    order_artifacts_per_run: int = Field(
+        100,
+        ge=0,
+        description="Prefect artifact versions a run writes for changed orders (~8 ms each on the "
+        "Prefect server); the rest wait in the store for the next runs, oldest first",
     )
 
     @field_validator("timezone")

@@ -1,5 +1,10 @@
-"""Per-order traces: an artifact version per order a run changed, its story in the log, its ID in
-the run's name and tags. Written for the orders of a whole run at once, never one run per order."""
+"""Per-order traces: the run's name and tags carry the IDs of the orders it changed, its log says
+what happened to each, and each change becomes a version of the order's artifact.
+
+Artifact versions cost the Prefect server ~8 ms each, so a run writes at most
+FULFIL_ORDER_ARTIFACTS_PER_RUN of them, oldest change first; the rest wait in the store for the
+next runs. A 5,000-row import is never held up by its own observability.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from uuid import UUID
 from prefect import get_run_logger, task
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import ArtifactCreate
-from prefect.context import get_run_context
+from prefect.context import FlowRunContext, get_run_context
 from prefect.utilities.asyncutils import run_coro_as_sync
 
 from fulfil.usecases import traces as uc
@@ -27,29 +32,29 @@ def history_mark() -> int:
 
 @task(name="publish-order-traces")
 def publish_order_traces(mark: int) -> int:
-    """Publish what this run did to each order changed after `mark`; the mark reached.
-
-    Flows submit it beside their last steps (sending messages) and call it once more at the
-    end with the mark it returned, for whatever those steps added.
-    """
+    """Trace what this run did to each order changed after `mark`; the number of artifact
+    versions still waiting for a later run."""
     svc = services()
-    traces, reached = uc.order_traces(svc, mark)
+    run = FlowRunContext.get()
+    base = run.flow_run.name.split(" · ")[0] if run and run.flow_run else "run"
+    flow_run_id = get_run_context().task_run.flow_run_id
+    traces, _ = uc.run_changes(svc, mark, f"{base} ({str(flow_run_id)[:8]})")
     logger = get_run_logger()
     for trace in traces:
         logger.info(trace.story)
-    if traces:
-        context = get_run_context()
-        run_id, task_run_id = context.task_run.flow_run_id, context.task_run.id
-        artifacts = svc.settings.order_artifacts
-        failed = run_coro_as_sync(_write(traces, run_id, task_run_id, artifacts=artifacts))
-        if failed:
-            # The orders moved and their history is in the store; only the UI's copy is short.
-            logger.warning(f"{failed} of {len(traces)} order artifacts could not be written")
-    return reached
+    claimed = uc.claim_traces(svc, svc.settings.order_artifacts_per_run)
+    failed = run_coro_as_sync(_write(traces, claimed, flow_run_id, get_run_context().task_run.id))
+    if failed:
+        # The orders moved and their history is in the store; only the UI's copy is short.
+        logger.warning(f"{failed} of {len(claimed)} order artifacts could not be written")
+    waiting = svc.store.trace_backlog_size()
+    if waiting:
+        logger.info(f"{waiting} order artifact versions wait for the next runs")
+    return waiting
 
 
 async def _write(
-    traces: list[uc.OrderTrace], flow_run_id: UUID, task_run_id: UUID, *, artifacts: bool
+    traces: list[uc.OrderTrace], claimed: list[uc.OrderTrace], flow_run_id: UUID, task_run_id: UUID
 ) -> int:
     gate = asyncio.Semaphore(IN_FLIGHT)
     async with get_client() as client:
@@ -71,12 +76,12 @@ async def _write(
                     return False
                 return True
 
-        written = await asyncio.gather(*(one(t) for t in traces)) if artifacts else []
-        run = await client.read_flow_run(flow_run_id)
-        base = run.name.split(" · ")[0]
-        await client.update_flow_run(
-            flow_run_id,
-            name=uc.run_name(base, [t.order_id for t in traces]),
-            tags=sorted(set(run.tags) | set(uc.run_tags(traces))),
-        )
+        written = await asyncio.gather(*(one(t) for t in claimed))
+        if traces:
+            run = await client.read_flow_run(flow_run_id)
+            await client.update_flow_run(
+                flow_run_id,
+                name=uc.run_name(run.name, [t.order_id for t in traces]),
+                tags=sorted(set(run.tags) | set(uc.run_tags(traces))),
+            )
     return written.count(False)

@@ -45,17 +45,33 @@ def history_mark(svc: Services) -> int:
     return svc.store.history_mark()
 
 
-def order_traces(svc: Services, mark: int) -> tuple[list[OrderTrace], int]:
-    """One trace per order changed after `mark`, holding only the entries written since; and
-    the mark they reach, from which a later call picks up what was written meanwhile."""
+def run_changes(svc: Services, mark: int, run_label: str) -> tuple[list[OrderTrace], int]:
+    """The orders changed after `mark`, each as a trace of the entries written since, queued for
+    their artifact version; and the mark reached, from which a later call picks up."""
     upto = svc.store.history_mark()
     first_new = svc.store.changed_since(mark, upto)
     now = svc.clock()
     orders = svc.store.get_many(first_new)
-    return [trace_of(svc, o, o.history[first_new[o.order_id] :], now) for o in orders], upto
+    traces = [trace_of(svc, o, o.history[first_new[o.order_id] :], now, run_label) for o in orders]
+    svc.store.queue_traces(first_new, run_label)
+    return traces, upto
 
 
-def trace_of(svc: Services, order: Order, happened: Sequence[HistoryEntry], now: datetime) -> OrderTrace:
+def claim_traces(svc: Services, limit: int) -> list[OrderTrace]:
+    """Up to `limit` queued changes, oldest first, taken off the queue to be written now."""
+    queued = svc.store.claim_traces(limit)
+    orders = {o.order_id: o for o in svc.store.get_many({q.order_id for q in queued})}
+    now = svc.clock()
+    return [
+        trace_of(svc, orders[q.order_id], orders[q.order_id].history[q.first_seq :], now, q.run_name)
+        for q in queued
+        if q.order_id in orders
+    ]
+
+
+def trace_of(
+    svc: Services, order: Order, happened: Sequence[HistoryEntry], now: datetime, run_label: str
+) -> OrderTrace:
     private = (order.buyer_name, order.buyer_email, order.phone_raw, order.phone)
     service = svc.catalogue.get(order.service_code)
     division = service.division if service else ""
@@ -80,6 +96,7 @@ def trace_of(svc: Services, order: Order, happened: Sequence[HistoryEntry], now:
         f"| Tenggat / Deadline | {deadline} |",
         f"| Terlambat / Overdue | {'**ya / yes**' if late else 'tidak / no'} |",
         f"| Petugas / Assignee | {markdown_cell(order.assignee or '-')} |",
+        f"| Diubah oleh run / Changed by run | {markdown_cell(run_label)} |",
         "",
         "## Yang terjadi / What happened",
         "",

@@ -8,20 +8,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, create_engine, event, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fulfil.core.errors import FulfilError, UnknownOrder
 from fulfil.core.order import Delivered, HistoryEntry, Order, Problem, ProofFile, TeamNote
 from fulfil.core.status import IN_CRM, OrderStatus
 from integrations.store import migrate
-from integrations.store.tables import cursors, history, orders, outbox
+from integrations.store.tables import cursors, history, orders, outbox, trace_backlog
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
 class StaleOrder(FulfilError):
     """Someone else changed the order since it was read; read it again and decide again."""
+
+
+@dataclass(frozen=True)
+class QueuedTrace:
+    """An order change whose Prefect artifact version is still to be written."""
+
+    order_id: str
+    first_seq: int  # the order's first history entry of that change
+    run_name: str  # the run that made it
 
 
 @dataclass(frozen=True)
@@ -151,14 +160,49 @@ class OrderStore:
 
     def changed_since(self, mark: int, upto: int | None = None) -> dict[str, int]:
         """Orders with history written after `mark` (up to `upto`): order ID → its first new entry."""
+        written = [history.c.id > mark] + ([history.c.id <= upto] if upto is not None else [])
         query = (
             select(history.c.order_id, func.min(history.c.seq))
-            .where(history.c.id > mark, history.c.id <= (upto if upto is not None else mark + 2**62))
+            .where(*written)
             .group_by(history.c.order_id)
             .order_by(history.c.order_id)
         )
         with self.engine.connect() as conn:
             return {order_id: seq for order_id, seq in conn.execute(query)}
+
+    def queue_traces(self, changes: dict[str, int], run_name: str) -> None:
+        if not changes:
+            return
+        now = _now()
+        rows = [
+            {"order_id": order_id, "first_seq": seq, "run_name": run_name[:128], "queued_at": now}
+            for order_id, seq in changes.items()
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(insert(trace_backlog), rows)
+
+    def claim_traces(self, limit: int) -> list[QueuedTrace]:
+        """Take the oldest `limit` queued changes off the backlog, so two runs never both write one."""
+        if limit <= 0:
+            return []
+        oldest = select(trace_backlog.c.id).order_by(trace_backlog.c.id).limit(limit).scalar_subquery()
+        claim = (
+            delete(trace_backlog)
+            .where(trace_backlog.c.id.in_(oldest))
+            .returning(
+                trace_backlog.c.id,
+                trace_backlog.c.order_id,
+                trace_backlog.c.first_seq,
+                trace_backlog.c.run_name,
+            )
+        )
+        with self.engine.begin() as conn:
+            rows = sorted(conn.execute(claim), key=lambda r: r.id)
+        return [QueuedTrace(r.order_id, r.first_seq, r.run_name) for r in rows]
+
+    def trace_backlog_size(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(trace_backlog)).scalar_one())
 
     # ----- writing -----
 

@@ -110,3 +110,15 @@ cursors = Table(
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Order changes whose Prefect artifact version is still to be written: a run writes a bounded
+# number itself and leaves the rest here for the `publish-traces` flow.
+trace_backlog = Table(
+    "trace_backlog",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", String(64), ForeignKey("orders.order_id"), nullable=False),
+    Column("first_seq", Integer, nullable=False),
+    Column("run_name", String(128), nullable=False),
+    Column("queued_at", UtcDateTime, nullable=False),
+)

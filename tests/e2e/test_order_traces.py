@@ -166,3 +166,28 @@ def test_nothing_a_manager_can_read_in_prefect_names_a_buyer(story) -> None:  # 
     assert "order-inv-0001" in readable and "is now completed" in readable
     leaked = [v for v in _buyer_data(EXAMPLES / "orders.csv") if v.lower() in readable]
     assert leaked == []
+
+
+def test_a_big_run_writes_a_few_artifact_versions_and_later_runs_write_the_rest(
+    flows_on,  # type: ignore[no-untyped-def]
+) -> None:
+    from flows.deadline_sweep import deadline_sweep
+    from flows.intake import intake
+
+    started = datetime.now(UTC)
+    flows_on.settings = flows_on.settings.model_copy(update={"order_artifacts_per_run": 5})
+    flows_on.clock = lambda: NOW
+    intake(source=str(EXAMPLES / "orders.csv"))
+    changed = {o.order_id for o in flows_on.store.list()}
+
+    # The run's name still carries every order it changed, at once.
+    (run,) = asyncio.run(_runs_named("INV-0012", started))
+    assert all(order_id in run.name for order_id in changed)
+    assert flows_on.store.trace_backlog_size() == len(changed) - 5
+
+    # Each later run writes the next five, oldest first, until none waits.
+    while flows_on.store.trace_backlog_size():
+        deadline_sweep()
+    versions = {o: asyncio.run(_artifact_versions(artifact_key(o), started)) for o in changed}
+    assert {o: len(v) for o, v in versions.items()} == {o: 1 for o in changed}
+    assert all("intake (" in v[0]["data"] for v in versions.values())  # the run that changed it

@@ -219,3 +219,22 @@ def test_the_head_revision_fulfil_checks_is_alembics_newest() -> None:
     from integrations.store.migrate import HEAD, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() == HEAD
+
+
+def test_history_changes_are_found_by_mark_and_each_queued_trace_is_claimed_once(store: OrderStore) -> None:
+    for order_id in ("INV-0001", "INV-0002", "INV-0003"):
+        store.save(_order(order_id))
+    mark = store.history_mark()
+    second = store.get("INV-0002")
+    second.comment("Bukti diminta ulang / Proof asked again", actor=SYSTEM, at=NOW)
+    store.save(second)
+
+    changes = store.changed_since(mark)
+    assert changes == {"INV-0002": len(second.history) - 1}
+    assert store.changed_since(mark, upto=mark) == {}
+
+    store.queue_traces({"INV-0001": 0, "INV-0002": 0, "INV-0003": 0}, "intake (1ce0e455)")
+    first, rest = store.claim_traces(2), store.claim_traces(5)
+    assert [t.order_id for t in first] == ["INV-0001", "INV-0002"]  # oldest first
+    assert [t.order_id for t in rest] == ["INV-0003"] and rest[0].run_name == "intake (1ce0e455)"
+    assert store.claim_traces(5) == [] and store.trace_backlog_size() == 0
