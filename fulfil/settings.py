@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = Field(900, ge=30)
     intake_interval_seconds: int = Field(300, ge=30)
     order_artifacts_per_run: int = Field(
-        100,
+        50,
         ge=0,
         description="Prefect artifact versions a run writes for changed orders (~8 ms each on the "
         "Prefect server); the rest wait in the store for the next runs, oldest first",

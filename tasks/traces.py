@@ -38,12 +38,12 @@ def publish_order_traces(mark: int) -> int:
     run = FlowRunContext.get()
     base = run.flow_run.name.split(" · ")[0] if run and run.flow_run else "run"
     flow_run_id = get_run_context().task_run.flow_run_id
-    traces, _ = uc.run_changes(svc, mark, f"{base} ({str(flow_run_id)[:8]})")
+    changes = uc.run_changes(svc, mark, f"{base} ({str(flow_run_id)[:8]})")
     logger = get_run_logger()
-    for trace in traces:
-        logger.info(trace.story)
+    for change in changes:
+        logger.info(change.story)
     claimed = uc.claim_traces(svc, svc.settings.order_artifacts_per_run)
-    failed = run_coro_as_sync(_write(traces, claimed, flow_run_id, get_run_context().task_run.id))
+    failed = run_coro_as_sync(_write(changes, claimed, flow_run_id, get_run_context().task_run.id))
     if failed:
         # The orders moved and their history is in the store; only the UI's copy is short.
         logger.warning(f"{failed} of {len(claimed)} order artifacts could not be written")
@@ -54,7 +54,7 @@ def publish_order_traces(mark: int) -> int:
 
 
 async def _write(
-    traces: list[uc.OrderTrace], claimed: list[uc.OrderTrace], flow_run_id: UUID, task_run_id: UUID
+    changes: list[uc.OrderChange], claimed: list[uc.OrderTrace], flow_run_id: UUID, task_run_id: UUID
 ) -> int:
     gate = asyncio.Semaphore(IN_FLIGHT)
     async with get_client() as client:
@@ -77,11 +77,11 @@ async def _write(
                 return True
 
         written = await asyncio.gather(*(one(t) for t in claimed))
-        if traces:
+        if changes:
             run = await client.read_flow_run(flow_run_id)
             await client.update_flow_run(
                 flow_run_id,
-                name=uc.run_name(run.name, [t.order_id for t in traces]),
-                tags=sorted(set(run.tags) | set(uc.run_tags(traces))),
+                name=uc.run_name(run.name, [c.order_id for c in changes]),
+                tags=sorted(set(run.tags) | set(uc.run_tags(changes))),
             )
     return written.count(False)

@@ -32,29 +32,49 @@ STATUS_WORDS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class OrderChange:
+    """What a run did to one order, for its log line and the run's name and tags."""
+
+    order_id: str
+    tags: tuple[str, ...]
+    story: str
+
+
+@dataclass(frozen=True)
 class OrderTrace:
+    """One version of the order's artifact."""
+
     order_id: str
     key: str
-    tags: tuple[str, ...]
     description: str
     markdown: str
-    story: str
 
 
 def history_mark(svc: Services) -> int:
     return svc.store.history_mark()
 
 
-def run_changes(svc: Services, mark: int, run_label: str) -> tuple[list[OrderTrace], int]:
-    """The orders changed after `mark`, each as a trace of the entries written since, queued for
-    their artifact version; and the mark reached, from which a later call picks up."""
-    upto = svc.store.history_mark()
-    first_new = svc.store.changed_since(mark, upto)
-    now = svc.clock()
+def run_changes(svc: Services, mark: int, run_label: str) -> list[OrderChange]:
+    """The orders changed after `mark`, each with the entries written since; their artifact
+    versions are queued, to be written within the per-run quota (claim_traces)."""
+    first_new = svc.store.changed_since(mark, svc.store.history_mark())
     orders = svc.store.get_many(first_new)
-    traces = [trace_of(svc, o, o.history[first_new[o.order_id] :], now, run_label) for o in orders]
     svc.store.queue_traces(first_new, run_label)
-    return traces, upto
+    return [change_of(svc, o, o.history[first_new[o.order_id] :]) for o in orders]
+
+
+def change_of(svc: Services, order: Order, happened: Sequence[HistoryEntry]) -> OrderChange:
+    private = (order.buyer_name, order.buyer_email, order.phone_raw, order.phone)
+    steps = "; ".join(redact(h.comment, *private) for h in happened) or "no change recorded"
+    service = svc.catalogue.get(order.service_code)
+    tags = [f"order:{order.order_id}", f"service:{order.service_code or 'unknown'}"]
+    if service:
+        tags.append(f"division:{service.division}")
+    return OrderChange(
+        order_id=order.order_id,
+        tags=tuple(tags),
+        story=f"{order.order_id} ({order.service_code or '?'}) is now {order.status}: {steps}",
+    )
 
 
 def claim_traces(svc: Services, limit: int) -> list[OrderTrace]:
@@ -80,11 +100,6 @@ def trace_of(
     late = order.overdue or (
         order.deadline is not None and order.deadline < now and order.status not in FINAL
     )
-    steps = "; ".join(redact(h.comment, *private) for h in happened) or "no change recorded"
-    story = f"{order.order_id} ({order.service_code or '?'}) is now {order.status}: {steps}"
-    tags = [f"order:{order.order_id}", f"service:{order.service_code or 'unknown'}"]
-    if division:
-        tags.append(f"division:{division}")
     lines = [
         f"# {order.order_id} · {order.service_code or '?'}",
         "",
@@ -124,10 +139,8 @@ def trace_of(
     return OrderTrace(
         order_id=order.order_id,
         key=artifact_key(order.order_id),
-        tags=tuple(tags),
         description=f"{order.order_id}: {order.status}" + (" (late / terlambat)" if late else ""),
         markdown="\n".join(lines) + "\n",
-        story=story,
     )
 
 
@@ -137,8 +150,8 @@ def run_name(base: str, order_ids: Iterable[str]) -> str:
     return f"{base} · {ids}" if ids else base
 
 
-def run_tags(traces: Iterable[OrderTrace]) -> list[str]:
-    return sorted({tag for t in traces for tag in t.tags})
+def run_tags(changes: Iterable[OrderChange]) -> list[str]:
+    return sorted({tag for c in changes for tag in c.tags})
 
 
 def _link(url: str) -> str:
