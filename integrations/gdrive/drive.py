@@ -25,24 +25,17 @@ FILE_FIELDS = (
 )
 
 
-class DriveProofFolders:
-    """ProofStore on Drive v3. `service` builds the googleapiclient Drive resource on first use,
-    so commands that never touch Drive never pay for it."""
+class DriveFolder:
+    """A folder of the shared Drive, reached through the Drive v3 resource `service` builds on
+    first use, so commands that never touch Drive never pay for it; every call bounded-retried."""
 
     def __init__(
-        self,
-        service: Callable[[], Any],
-        root_folder_id: str,
-        *,
-        policy: RetryPolicy | None = None,
+        self, service: Callable[[], Any], root_folder_id: str, *, policy: RetryPolicy | None
     ) -> None:
         self._service_factory = service
         self._service: Any = None
         self.root = root_folder_id
         self.policy = policy or RetryPolicy()
-        self._folders: dict[str, str] = {}  # order ID -> folder ID
-        self._owners: dict[str, str | None] = {}  # folder ID -> order ID (None: not an order's)
-        self._lock = threading.Lock()
 
     @property
     def drive(self) -> Any:
@@ -52,6 +45,22 @@ class DriveProofFolders:
 
     def _call(self, request: Any, what: str) -> Any:
         return call(request.execute, what=what, policy=self.policy)
+
+
+class DriveProofFolders(DriveFolder):
+    """ProofStore on Drive v3: one subfolder per order in the shared folder."""
+
+    def __init__(
+        self,
+        service: Callable[[], Any],
+        root_folder_id: str,
+        *,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(service, root_folder_id, policy=policy)
+        self._folders: dict[str, str] = {}  # order ID -> folder ID
+        self._owners: dict[str, str | None] = {}  # folder ID -> order ID (None: not an order's)
+        self._lock = threading.Lock()
 
     # ----- folders -----
 

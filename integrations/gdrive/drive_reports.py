@@ -15,16 +15,16 @@ from typing import Any
 
 from googleapiclient.http import MediaInMemoryUpload
 
-from integrations.gdrive.drive import ALL_DRIVES, FOLDER, LIST_ALL
-from integrations.google.retry import RetryPolicy, call
+from integrations.gdrive.drive import ALL_DRIVES, FOLDER, LIST_ALL, DriveFolder
+from integrations.google.retry import RetryPolicy
 
 REPORTS_FOLDER = "Laporan"
 REPORTS_KEY = "fulfil_reports"
 _TYPES = {".csv": "text/csv", ".md": "text/markdown", ".png": "image/png"}
 
 
-class DriveReportShelf:
-    """ReportShelf on Drive v3. `service` builds the googleapiclient Drive resource on first use."""
+class DriveReportShelf(DriveFolder):
+    """ReportShelf on Drive v3."""
 
     def __init__(
         self,
@@ -34,20 +34,8 @@ class DriveReportShelf:
         folder_name: str = REPORTS_FOLDER,
         policy: RetryPolicy | None = None,
     ) -> None:
-        self._service_factory = service
-        self._service: Any = None
-        self.root = root_folder_id
+        super().__init__(service, root_folder_id, policy=policy)
         self.folder_name = folder_name
-        self.policy = policy or RetryPolicy()
-
-    @property
-    def drive(self) -> Any:
-        if self._service is None:
-            self._service = self._service_factory()
-        return self._service
-
-    def _call(self, request: Any, what: str) -> Any:
-        return call(request.execute, what=what, policy=self.policy)
 
     def put(self, files: Sequence[Path]) -> dict[str, str]:
         # Not cached between calls: one lookup a day costs less than a stale ID after someone
