@@ -37,13 +37,14 @@ def publish_order_traces(mark: int) -> int:
     svc = services()
     run = FlowRunContext.get()
     base = run.flow_run.name.split(" · ")[0] if run and run.flow_run else "run"
-    flow_run_id = get_run_context().task_run.flow_run_id
+    task_run = get_run_context().task_run
+    flow_run_id = task_run.flow_run_id
     changes = uc.run_changes(svc, mark, f"{base} ({str(flow_run_id)[:8]})")
     logger = get_run_logger()
     for change in changes:
         logger.info(change.story)
     claimed = uc.claim_traces(svc, svc.settings.order_artifacts_per_run)
-    failed = run_coro_as_sync(_write(changes, claimed, flow_run_id, get_run_context().task_run.id))
+    failed = run_coro_as_sync(_write(changes, claimed, flow_run_id, task_run.id))
     if failed:
         # The orders moved and their history is in the store; only the UI's copy is short.
         logger.warning(f"{failed} of {len(claimed)} order artifacts could not be written")

@@ -11,6 +11,7 @@ import sys  # noqa: F401  (test_cli.py takes the interpreter from here)
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 
 from tests.conftest import FULFIL
 
-__all__ = ["FULFIL", "PREFECT", "PrefectServer"]
+__all__ = ["FULFIL", "PREFECT", "PrefectServer", "fulfil_serve"]
 
 # The installed `prefect` command, beside `fulfil`.
 PREFECT = str(Path(FULFIL).parent / "prefect")
@@ -115,3 +116,16 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
             break
         except subprocess.TimeoutExpired:
             continue
+
+
+@contextmanager
+def fulfil_serve(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`fulfil serve` as ops run it, its output in `log`; stopped with Ctrl-C as they would."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [FULFIL, "serve"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield proc
+    finally:
+        _stop_group(proc)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import yaml
 
 from fulfil.cli.demo import _demo_source
 from tests.conftest import ROOT
-from tests.e2e.conftest import FULFIL, PREFECT
+from tests.e2e.conftest import FULFIL, PREFECT, fulfil_serve
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
@@ -90,17 +89,8 @@ def served(cli_env: dict[str, str], no_deployments: None, tmp_path: Path) -> Ite
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
     }
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([FULFIL, "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
+    with fulfil_serve(env, log) as proc:
         yield Served(proc, log)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def _start_like_the_run_button(deployment_id: UUID) -> UUID:

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 import urllib.request
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import FULFIL, PrefectServer
+from tests.e2e.conftest import FULFIL, PrefectServer, fulfil_serve
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -76,18 +75,9 @@ def shop(prefect_server: PrefectServer, tmp_path_factory: pytest.TempPathFactory
     _fulfil(env, "demo")
     _fulfil(env, "advance", ORDER)  # a run of its own, tagged order:/service:/division:
     log = base / "serve.log"
-    with log.open("wb") as out:
-        serving = subprocess.Popen([FULFIL, "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
+    with fulfil_serve(env, log) as serving:
         _wait_for_deployments(prefect_server, serving, log)
         yield Shop(prefect_server, env)
-    finally:
-        serving.send_signal(signal.SIGINT)
-        try:
-            serving.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            serving.kill()
-            serving.wait()
 
 
 def _wait_for_deployments(server: PrefectServer, serving: subprocess.Popen[bytes], log: Path) -> None:
