@@ -29,5 +29,7 @@ def intake(source: str | None = None) -> dict[str, int]:
         "updated": report.updated,
         "unchanged": report.unchanged,
         "change_ignored": report.change_ignored,
+        "edited": report.edited,
+        "held_duplicates": len(report.held_duplicates),
         "dispatched": len(dispatched),
     }

@@ -20,6 +20,7 @@ def ingest_orders(source: str | None = None) -> uc.IntakeReport:
         report = uc.ingest(svc, rows, progress=advance)
     log(
         f"{report.rows} rows: {report.new} new, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {report.change_ignored} changes held for ops"
+        f"{report.unchanged} unchanged, {report.change_ignored} changes held for ops, "
+        f"{report.edited} edited by their buyers, {len(report.held_duplicates)} possible double submissions"
     )
     return report

@@ -9,7 +9,7 @@ import typer
 
 from fulfil.cli._common import console, get_services, order_table
 from fulfil.core.status import OrderStatus
-from fulfil.usecases import admin, notify
+from fulfil.usecases import admin, intake, notify
 from fulfil.usecases.summary import brief, detail
 
 app = typer.Typer(help="List, inspect, assign and cancel orders.", no_args_is_help=True)
@@ -101,3 +101,15 @@ def cancel_order(
         + (f", failed: {', '.join(sent.failed)}" if sent.failed else ""),
         highlight=False,
     )
+
+
+@app.command("release")
+def release_order(
+    order_id: Annotated[str, typer.Argument(help="the order ID held as a possible double submission")],
+    by: Annotated[str, typer.Option("--by", help="who decided it (recorded as ops:<name>)")] = "admin",
+) -> None:
+    """Take in an order held as a possible double submission: ops checked it is a real order."""
+    svc = get_services()
+    order = intake.release_duplicate(svc, order_id.strip().upper(), actor=f"ops:{by}")
+    sent = notify.send_pending(svc)
+    console.print(f"{order.order_id} is {order.status}; messages sent: {len(sent.sent)}", highlight=False)

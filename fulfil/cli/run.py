@@ -13,6 +13,8 @@ from fulfil.cli import google
 from fulfil.cli._common import console, err_console, get_services
 from fulfil.cli._prefect import quiet_console_logs, run_flow
 from fulfil.core.errors import ConfigError
+from fulfil.core.pipeline import held_as_duplicate
+from fulfil.core.status import OrderStatus
 from fulfil.settings import Settings
 
 
@@ -43,13 +45,21 @@ def intake(
     counts = run_flow(intake_flow, source=str(path.resolve()))
     console.print(
         f"rows {counts['rows']}: new {counts['new']}, updated {counts['updated']}, "
-        f"unchanged {counts['unchanged']}, held for ops {counts['change_ignored']}; "
-        f"dispatched {counts['dispatched']}",
+        f"unchanged {counts['unchanged']}, held for ops {counts['change_ignored']}, "
+        f"edited by buyers {counts.get('edited', 0)}; dispatched {counts['dispatched']}",
         highlight=False,
     )
     svc = get_services()
     needs = [o.order_id for o in svc.store.list() if str(o.status) == "needs_info"]
     console.print(f"needs_info {len(needs)}" + (f": {', '.join(needs)}" if needs else ""), highlight=False)
+    held = [o for o in svc.store.list({OrderStatus.RECEIVED}) if held_as_duplicate(o)]
+    for order in held:
+        other = order.problems[0].reason_en.rsplit(" ", 1)[-1]
+        console.print(
+            f"held {order.order_id}: possibly a second submission of {other} "
+            f"(`fulfil orders release {order.order_id}` or `fulfil orders cancel {order.order_id}`)",
+            highlight=False,
+        )
 
 
 def _loop(name: str, once: bool, interval: int, step) -> None:  # type: ignore[no-untyped-def]

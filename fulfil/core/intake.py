@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fulfil.core.errors import FulfilError
+from fulfil.core.identity import Response, Verdict, read_response
 from fulfil.core.ids import clean_order_id, derive_order_id
 from fulfil.core.validation import OrderDraft
 
@@ -21,6 +22,21 @@ class SourceRow:
     draft: OrderDraft
     row_number: int
     source_hash: str
+    # Set when the source gave no order ID: the response as fulfil names it (core/identity.py).
+    response: Response | None = None
+    verdict: Verdict = Verdict.SAME
+    other_order: str = ""  # the order a possible double submission repeats
+
+    def named(self, order_id: str, verdict: Verdict, other_order: str = "") -> SourceRow:
+        """This row as the response of `order_id`."""
+        draft = replace(self.draft, order_id=order_id)
+        return replace(self, draft=draft, source_hash=_hash(draft), verdict=verdict, other_order=other_order)
+
+
+def _hash(draft: OrderDraft) -> str:
+    return hashlib.sha256(
+        json.dumps(draft.as_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
 
 
 def _norm(header: str) -> str:
@@ -53,8 +69,12 @@ def to_source_rows(
     rows: Sequence[Mapping[str, str]],
     columns: Mapping[str, Sequence[str]],
     required: Sequence[str],
+    tz: str = "Asia/Jakarta",
 ) -> list[SourceRow]:
-    """Drafts in file order; rows with the same order ID collapse to the last one written."""
+    """Drafts in file order; rows with the same order ID collapse to the last one written.
+
+    A row without an order ID gets a provisional one derived from the row, and its response
+    key: the intake names its order from the responses it has seen (core/identity.py)."""
     mapping = match_columns(headers, columns, required)
     by_id: dict[str, SourceRow] = {}
     for number, row in enumerate(rows, start=2):  # row 1 is the header, as a sheet counts
@@ -62,7 +82,8 @@ def to_source_rows(
         if not any(values.values()):
             continue
         order_id = clean_order_id(values.get("order_id", ""))
-        if not order_id:
+        given = bool(order_id)
+        if not given:
             order_id = derive_order_id(
                 values.get("submitted_at", ""),
                 values.get("buyer_email", ""),
@@ -70,11 +91,11 @@ def to_source_rows(
             )
         values["order_id"] = order_id
         draft = OrderDraft(**values)
-        digest = hashlib.sha256(
-            json.dumps(draft.as_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8")
-        ).hexdigest()
+        response = None
+        if not given:
+            response = read_response(draft, number, order_id, tz)
         by_id.pop(order_id, None)
-        by_id[order_id] = SourceRow(draft, number, digest)
+        by_id[order_id] = SourceRow(draft, number, _hash(draft), response)
     return list(by_id.values())
 
 

@@ -10,6 +10,7 @@ from fulfil.core.status import FINAL, WAITING_FOR_PROOF, OrderStatus, check_tran
 
 SYSTEM = "system"
 TEAM = "team"
+BUYER = "buyer"
 
 
 @dataclass(frozen=True)

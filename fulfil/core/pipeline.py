@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from fulfil.core import ladder as ladders
 from fulfil.core.catalogue import Ladder, Service
-from fulfil.core.order import SYSTEM, Order
+from fulfil.core.order import SYSTEM, Order, Problem
 from fulfil.core.status import EDITABLE, FINAL, OrderStatus
 from fulfil.core.validation import Checked, OrderDraft
 
@@ -68,8 +68,38 @@ def next_step(order: Order, service: Service | None) -> Step:
     return Step.NOTHING
 
 
-def admit(order: Order, draft: OrderDraft, checked: Checked, *, at: datetime) -> list[MessageKind]:
-    """Take a (new or edited) form row into an editable order and say where it stands."""
+DUPLICATE_OF = "duplicate_of"
+
+
+def hold_as_duplicate(
+    order: Order, draft: OrderDraft, checked: Checked, other: str, *, at: datetime
+) -> list[MessageKind]:
+    """A response repeating `other` but for its Timestamp (Submit pressed twice): keep it, tell
+    nobody yet, dispatch nothing until ops release it or cancel it."""
+    _take_answers(order, draft, checked)
+    order.problems = [
+        Problem(
+            DUPLICATE_OF,
+            f"Kemungkinan pesanan ganda: jawabannya sama dengan {other}",
+            f"Possible double submission: the same answers as {other}",
+        ),
+        *checked.problems,
+    ]
+    order.comment(
+        f"Ditahan: kemungkinan pesanan ganda dari {other}; ops memutuskan "
+        f"(`fulfil orders release` atau `fulfil orders cancel`) / "
+        f"Held: possibly a second submission of {other}; ops release or cancel it",
+        actor=SYSTEM,
+        at=at,
+    )
+    return []
+
+
+def held_as_duplicate(order: Order) -> bool:
+    return any(p.field == DUPLICATE_OF for p in order.problems)
+
+
+def _take_answers(order: Order, draft: OrderDraft, checked: Checked) -> None:
     order.service_code = draft.service_code.strip().upper()
     order.buyer_name = draft.buyer_name.strip()
     order.buyer_email = draft.buyer_email.strip()
@@ -80,6 +110,11 @@ def admit(order: Order, draft: OrderDraft, checked: Checked, *, at: datetime) ->
     order.notes = draft.notes.strip()
     order.paid = checked.paid
     order.lang = "en" if draft.lang.strip().lower() in ("en", "english", "inggris") else "id"
+
+
+def admit(order: Order, draft: OrderDraft, checked: Checked, *, at: datetime) -> list[MessageKind]:
+    """Take a (new or edited) form row into an editable order and say where it stands."""
+    _take_answers(order, draft, checked)
     order.problems = list(checked.problems)
 
     if not checked.ok:

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 
 from fulfil.bootstrap import Services
 from fulfil.core.deadlines import UnreadableDate, parse_when
+from fulfil.core.identity import Verdict, changed_answers, submitted_before
 from fulfil.core.intake import SourceRow, to_source_rows
-from fulfil.core.order import SYSTEM, HistoryEntry, Order
-from fulfil.core.pipeline import admit
+from fulfil.core.order import BUYER, SYSTEM, HistoryEntry, Order
+from fulfil.core.pipeline import MessageKind, admit, held_as_duplicate, hold_as_duplicate
 from fulfil.core.status import EDITABLE, OrderStatus
-from fulfil.core.validation import validate
+from fulfil.core.validation import Checked, OrderDraft, validate
 from fulfil.crash import crash_point
 from fulfil.usecases._unit import outbox_messages, transact
+from fulfil.usecases.responses import ResponseNamer
 from integrations.ports import SourceTable
 from integrations.store import StaleOrder
 
@@ -25,14 +27,18 @@ class IntakeReport:
     updated: int = 0
     unchanged: int = 0
     change_ignored: int = 0
+    edited: int = 0  # responses the buyer edited in the form, taken as the same order
+    held_duplicates: list[str] = field(default_factory=list)  # possible double submissions
     order_ids: list[str] = field(default_factory=list)
 
 
 def rows_of(svc: Services, tables: list[SourceTable]) -> list[SourceRow]:
     cols = svc.source_columns
+    namer = ResponseNamer(svc)
     rows: list[SourceRow] = []
     for table in tables:
-        rows.extend(to_source_rows(table.headers, table.rows, cols.columns, cols.required))
+        read = to_source_rows(table.headers, table.rows, cols.columns, cols.required, svc.tz)
+        rows.extend(namer.name(read))
     # Across files too, one order per ID: the last row read wins.
     return list({r.draft.order_id: r for r in rows}.values())
 
@@ -46,8 +52,14 @@ def ingest(
         outcome = _ingest_one(svc, row, known.get(row.draft.order_id))
         setattr(report, outcome, getattr(report, outcome) + 1)
         report.order_ids.append(row.draft.order_id)
+        if row.verdict == Verdict.EDITED:
+            report.edited += 1
+        elif row.verdict == Verdict.DUPLICATE and outcome == "new":
+            report.held_duplicates.append(row.draft.order_id)
         if progress:
             progress(1)
+    # After the orders exist: the next read finds each response by its key.
+    svc.store.responses.remember([r.response.of_order(r.draft.order_id) for r in rows if r.response])
     return report
 
 
@@ -64,15 +76,25 @@ def _ingest_one(svc: Services, row: SourceRow, existing: Order | None) -> str:
 
     def decide(order: Order):  # type: ignore[no-untyped-def]
         nonlocal outcome
-        if order.source_hash == row.source_hash:
+        if order.source_hash == row.source_hash or submitted_before(
+            row.draft.submitted_at, order.source.get("submitted_at", ""), svc.tz
+        ):
+            # Unchanged, or an export taken before the answers the order already holds.
             outcome = "unchanged"
             return None
         order.source_hash = row.source_hash
+        changed = changed_answers(order.source, row.draft)
         if order.status in EDITABLE:
             order.source = row.draft.as_dict()
+            if changed:
+                order.comment(
+                    f"Pembeli mengubah jawaban formulir: {', '.join(changed)} / "
+                    f"The buyer edited their form answers: {', '.join(changed)}",
+                    actor=BUYER,
+                    at=svc.clock(),
+                )
             return _admit(svc, order, row)
         outcome = "change_ignored"
-        changed = sorted(k for k, v in row.draft.as_dict().items() if order.source.get(k, "") != v)
         order.comment(
             f"Perubahan formulir tidak diterapkan (status {order.status}): {', '.join(changed)}. "
             f"Ops perlu memeriksa. / Form change not applied to a {order.status} order.",
@@ -108,18 +130,36 @@ def _create(svc: Services, row: SourceRow) -> None:
             )
         ],
     )
-    kinds = _admit(svc, order, row)
+    if row.verdict == Verdict.DUPLICATE:
+        kinds = hold_as_duplicate(order, row.draft, _checked(svc, row.draft), row.other_order, at=now)
+    else:
+        kinds = _admit(svc, order, row)
     svc.store.save(order, outbox_messages(svc, order, kinds))
     crash_point("after-intake-commit")
 
 
-def _admit(svc: Services, order: Order, row: SourceRow):  # type: ignore[no-untyped-def]
-    now = svc.clock()
-    checked = validate(
-        row.draft,
+def _checked(svc: Services, draft: OrderDraft) -> Checked:
+    return validate(
+        draft,
         svc.catalogue,
-        now=now,
+        now=svc.clock(),
         tz=svc.tz,
         paid_words=frozenset(w.lower() for w in svc.source_columns.paid_words),
     )
-    return admit(order, row.draft, checked, at=now)
+
+
+def _admit(svc: Services, order: Order, row: SourceRow) -> list[MessageKind]:
+    return admit(order, row.draft, _checked(svc, row.draft), at=svc.clock())
+
+
+def release_duplicate(svc: Services, order_id: str, *, actor: str) -> Order:
+    """Ops decided a held order is not a double submission: take it in like any other."""
+
+    def decide(order: Order) -> list[MessageKind] | None:
+        if not held_as_duplicate(order):
+            return None
+        order.comment("Bukan pesanan ganda / Not a double submission", actor=actor, at=svc.clock())
+        draft = OrderDraft(**{k: order.source.get(k, "") for k in OrderDraft.__dataclass_fields__})
+        return admit(order, draft, _checked(svc, draft), at=svc.clock())
+
+    return transact(svc, order_id, decide) or svc.store.get(order_id)

@@ -15,6 +15,7 @@ from fulfil.core.errors import FulfilError, UnknownOrder
 from fulfil.core.order import Delivered, HistoryEntry, Order, Problem, ProofFile, TeamNote
 from fulfil.core.status import IN_CRM, OrderStatus
 from integrations.store import migrate
+from integrations.store.responses import FormResponseBook
 from integrations.store.tables import cursors, history, orders, outbox, trace_backlog
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -75,6 +76,7 @@ def make_engine(url: str) -> Engine:
 class OrderStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.responses = FormResponseBook(engine)
 
     @classmethod
     def open(cls, url: str) -> OrderStore:

@@ -122,3 +122,17 @@ trace_backlog = Table(
     Column("run_name", String(128), nullable=False),
     Column("queued_at", UtcDateTime, nullable=False),
 )
+
+# Form responses as fulfil named them (the responses sheet has no response ID): each response
+# key seen, the order it became, and the row it stood in when last read. A response edited in
+# Google Forms keeps its row and gets a new key; a re-sort moves the row and keeps the key.
+form_responses = Table(
+    "form_responses",
+    metadata,
+    Column("response_key", String(64), primary_key=True),
+    Column("order_id", String(64), ForeignKey("orders.order_id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False, index=True),
+    Column("buyer", String(320), nullable=False),
+    Column("answers", String(64), nullable=False, index=True),
+    Column("seen_at", UtcDateTime, nullable=False),
+)
