@@ -12,6 +12,7 @@ from fulfil.core.status import OrderStatus
 from fulfil.crash import crash_point
 from fulfil.usecases._unit import transact
 from integrations.ports import AdapterError, Envelope
+from integrations.store import claims
 
 
 def to_complete(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
@@ -44,7 +45,8 @@ class SendReport:
 def send_pending(svc: Services) -> SendReport:
     """Deliver every unsent message and mark it sent; one failure never holds up the rest."""
     report = SendReport()
-    for msg in svc.store.pending_messages():
+    owner = claims.me()
+    for msg in svc.store.claim_messages(owner):
         label = f"{msg.order_id}/{msg.kind}"
         envelope = Envelope(
             msg.order_id, msg.kind, svc.settings.shop_email, msg.recipient, msg.subject, msg.body
@@ -54,13 +56,13 @@ def send_pending(svc: Services) -> SendReport:
         except AdapterError as exc:
             # A temporary failure is retried on later passes, but not for ever.
             permanent = not exc.retryable or msg.attempts + 1 >= MAX_ATTEMPTS
-            svc.store.mark_failed(msg.id, str(exc), permanent=permanent)
+            svc.store.mark_failed(msg.id, str(exc), permanent=permanent, owner=owner)
             (report.failed if permanent else report.retry_later).append(label)
             if permanent:
                 _note_failure(svc, msg.order_id, msg.kind, str(exc))
             continue
         crash_point("after-send-before-mark")
-        svc.store.mark_sent(msg.id, svc.clock())
+        svc.store.mark_sent(msg.id, svc.clock(), owner=owner)
         report.sent.append(label)
     return report
 

@@ -75,7 +75,8 @@ class EmlOutbox:
 
     def send(self, envelope: Envelope) -> None:
         target = self.path_for(envelope)
-        tmp = target.with_name(f".{target.name}.tmp")
+        # One temporary name per process: two senders never write into each other's file.
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with tmp.open("wb") as fh:

@@ -14,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from fulfil.core.errors import FulfilError, UnknownOrder
 from fulfil.core.order import Delivered, HistoryEntry, Order, Problem, ProofFile, TeamNote
 from fulfil.core.status import IN_CRM, OrderStatus
-from integrations.store import migrate
+from integrations.store import claims, migrate
 from integrations.store.responses import FormResponseBook
 from integrations.store.tables import cursors, history, orders, outbox, trace_backlog
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 
 class StaleOrder(FulfilError):
@@ -281,6 +281,39 @@ class OrderStore:
         with self.engine.connect() as conn:
             return [_to_message(r) for r in conn.execute(q).mappings()]
 
+    def claim_messages(self, owner: str, limit: int = 500) -> list[OutboxMessage]:
+        """Take up to `limit` unsent messages for `owner` to send: pending ones, and those whose
+        sender's lease ran out or whose sender (on this host) died. Nobody else sends them while
+        the claim holds (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time)."""
+        now = _now()
+        with self.engine.connect() as conn:
+            holders = conn.execute(
+                select(outbox.c.claimed_by).where(outbox.c.state == SENDING).distinct()
+            ).scalars()
+            dead = claims.dead_owners(holders)
+        takeable = or_(
+            outbox.c.state == PENDING,
+            and_(outbox.c.state == SENDING, or_(outbox.c.claim_expires < now, outbox.c.claimed_by.in_(dead))),
+        )
+        free = (
+            select(outbox.c.id)
+            .where(takeable)
+            .order_by(outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        # One statement: on SQLite it takes the write lock first (a read-then-write transaction
+        # could fail at once under WAL); on PostgreSQL the locked rows are skipped, not waited on.
+        claim = (
+            update(outbox)
+            .where(outbox.c.id.in_(free.scalar_subquery()), takeable)
+            .values(state=SENDING, claimed_by=owner, claim_expires=now + claims.LEASE)
+            .returning(*outbox.c)
+        )
+        with self.engine.begin() as conn:
+            taken = conn.execute(claim).mappings()
+            return sorted((_to_message(r) for r in taken), key=lambda m: m.id)
+
     def messages(self, order_id: str | None = None) -> list[OutboxMessage]:
         q = select(outbox).order_by(outbox.c.id)
         if order_id is not None:
@@ -288,12 +321,13 @@ class OrderStore:
         with self.engine.connect() as conn:
             return [_to_message(r) for r in conn.execute(q).mappings()]
 
-    def mark_sent(self, message_id: int, at: datetime) -> None:
+    def mark_sent(self, message_id: int, at: datetime, owner: str | None = None) -> None:
+        """Mark a message sent (by its claim's `owner`, when given): never undone."""
         with self.engine.begin() as conn:
             conn.execute(
                 update(outbox)
-                .where(outbox.c.id == message_id)
-                .values(state=SENT, sent_at=at, attempts=outbox.c.attempts + 1, error="")
+                .where(outbox.c.id == message_id, *_held_by(owner))
+                .values(state=SENT, sent_at=at, attempts=outbox.c.attempts + 1, error="", claim_expires=None)
             )
             # The CRM row shows when the buyer was told. The version moves too, so a sync that
             # read the order before this cannot clear the flag.
@@ -328,15 +362,17 @@ class OrderStore:
                     .values(crm_dirty=False)
                 )
 
-    def mark_failed(self, message_id: int, error: str, *, permanent: bool) -> None:
+    def mark_failed(self, message_id: int, error: str, *, permanent: bool, owner: str | None = None) -> None:
+        """A failed try, by its claim's `owner` when given; a message already sent stays sent."""
         with self.engine.begin() as conn:
             conn.execute(
                 update(outbox)
-                .where(outbox.c.id == message_id)
+                .where(outbox.c.id == message_id, outbox.c.state != SENT, *_held_by(owner))
                 .values(
                     state=FAILED if permanent else PENDING,
                     attempts=outbox.c.attempts + 1,
                     error=error[:2000],
+                    claim_expires=None,
                 )
             )
 
@@ -432,6 +468,13 @@ def _to_order(row, entries: list[HistoryEntry]) -> Order:  # type: ignore[no-unt
         history=entries,
         version=row["version"],
     )
+
+
+def _held_by(owner: str | None) -> list:  # type: ignore[type-arg]
+    """The condition that `owner` still holds the message's claim (none: an admin's direct edit)."""
+    if owner is None:
+        return []
+    return [outbox.c.state == SENDING, outbox.c.claimed_by == owner]
 
 
 def _to_message(row) -> OutboxMessage:  # type: ignore[no-untyped-def]

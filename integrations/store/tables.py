@@ -101,6 +101,9 @@ outbox = Table(
     Column("error", Text, nullable=False, default=""),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
+    # Who is sending it (host:pid:nonce) and until when: a second sender leaves it alone.
+    Column("claimed_by", String(160), nullable=False, default="", server_default=""),
+    Column("claim_expires", UtcDateTime),
     UniqueConstraint("order_id", "kind", name="uq_outbox_order_kind"),
 )
 
