@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Annotated
 
 import typer
 
@@ -20,8 +22,18 @@ app.add_typer(orders.app, name="orders")
 run.register(app)
 
 
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="show the full traceback of an error instead of one line")
+    ] = False,
+) -> None:
+    if debug:
+        os.environ["FULFIL_DEBUG"] = "1"
+
+
 def main() -> None:
-    with fail_cleanly():
+    with fail_cleanly(unexpected=True):
         app()
 
 

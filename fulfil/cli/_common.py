@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -27,16 +29,37 @@ err_console = Console(stderr=True)
 PROGRESS_FROM = 200
 
 
+def debugging() -> bool:
+    """`fulfil --debug …` (or FULFIL_DEBUG=1): show tracebacks instead of one-line errors."""
+    return os.environ.get("FULFIL_DEBUG", "") not in ("", "0")
+
+
+def _say(text: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
+
+
 @contextmanager
-def fail_cleanly() -> Iterator[None]:
-    """A problem a person can fix is one line on stderr and exit code 1, never a traceback."""
+def fail_cleanly(*, unexpected: bool = False) -> Iterator[None]:
+    """A problem a person can fix is one line on stderr and exit code 1, never a traceback.
+
+    With `unexpected` (the outermost one), any other error is one line too, naming its kind."""
     try:
         yield
     except (FulfilError, AdapterError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        if debugging():
+            raise
+        _say(str(exc))
         sys.exit(1)
     except OSError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False)
+        if debugging():
+            raise
+        _say(f"{exc.strerror or exc}: {exc.filename or ''}")
+        sys.exit(1)
+    except Exception as exc:
+        if not unexpected or debugging():
+            raise
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        _say(f"{type(exc).__name__}: {first} (run `fulfil --debug …` for where)")
         sys.exit(1)
 
 

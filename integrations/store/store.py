@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, and_, create_engine, delete, event, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
 from fulfil.core.errors import FulfilError, UnknownOrder
 from fulfil.core.order import Delivered, HistoryEntry, Order, Problem, ProofFile, TeamNote
@@ -19,6 +20,18 @@ from integrations.store.responses import FormResponseBook
 from integrations.store.tables import cursors, history, orders, outbox, trace_backlog
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+
+class StoreUnavailable(FulfilError):
+    """The order store cannot be opened: a wrong URL, a missing driver, a server or path problem."""
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, as it may be printed."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url if "@" not in url else "…@" + url.rsplit("@", 1)[-1]
 
 
 class StaleOrder(FulfilError):
@@ -80,8 +93,33 @@ class OrderStore:
 
     @classmethod
     def open(cls, url: str) -> OrderStore:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
+        """The store at `url`, migrated; a URL, driver, server or path problem is one sentence."""
+        shown = _shown(url)
+        try:
+            engine = make_engine(url)
+            migrate.upgrade(engine)
+        except (ArgumentError, NoSuchModuleError):
+            raise StoreUnavailable(
+                f"FULFIL_DATABASE_URL {shown!r} is not a database URL fulfil can use: give "
+                "postgresql+psycopg://USER:PASSWORD@HOST:5432/DB or sqlite:////PATH/fulfil.db"
+            ) from None
+        except ImportError as exc:
+            raise StoreUnavailable(
+                f"the database driver for {shown!r} is not installed ({exc.name}); for PostgreSQL: "
+                "pip install -c constraints.txt -e '.[postgres]'"
+            ) from None
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot make the database folder {exc.filename or ''} ({exc.strerror or exc}): "
+                "check FULFIL_HOME or FULFIL_DATABASE_URL"
+            ) from None
+        except DBAPIError as exc:
+            why = (
+                str(exc.orig or exc).strip().splitlines()[0]
+                if str(exc.orig or exc).strip()
+                else type(exc).__name__
+            )
+            raise StoreUnavailable(f"cannot open the database {shown}: {why}") from None
         return cls(engine)
 
     # ----- reading -----
