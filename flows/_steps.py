@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tasks.crm import mark_recorded, sync_crm_rows
-from tasks.notify import complete_orders, send_outbox
+from tasks.notify import check_delivery, complete_orders, send_outbox
 from tasks.proofs import judge_proofs, scan_proof_folders
 from tasks.traces import publish_order_traces
 
@@ -18,8 +18,9 @@ def after_dispatch(order_ids: list[str] | None, mark: int) -> list[str]:
     judge_proofs(scan_proof_folders(order_ids))
     mark_recorded(sync_crm_rows())
     done = complete_orders(order_ids)
-    send_outbox()
+    sent = send_outbox()
     # The rows now show the final status and when the buyer was told.
     sync_crm_rows()
     publish_order_traces(mark)
+    check_delivery(sent)
     return done

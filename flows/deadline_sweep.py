@@ -4,7 +4,7 @@ from datetime import datetime
 
 from prefect import flow
 
-from tasks.notify import send_outbox
+from tasks.notify import check_delivery, send_outbox
 from tasks.report import publish_summary
 from tasks.sweep import sweep_deadlines
 from tasks.traces import history_mark, publish_order_traces
@@ -22,8 +22,9 @@ def deadline_sweep(at: datetime | None = None) -> dict[str, list[str]]:
     """`at` runs the sweep as if it were that moment (catching up, tests); none means now."""
     mark = history_mark()
     report = sweep_deadlines(at)
-    send_outbox()
+    sent = send_outbox()
     if report.flagged:
         publish_summary(report.flagged, "Orders that passed their deadline in this sweep")
     publish_order_traces(mark)
+    check_delivery(sent)
     return {"flagged": report.flagged, "queued": report.queued, "skipped": report.skipped}

@@ -4,7 +4,7 @@ from prefect import flow
 
 from tasks.dispatch import mark_dispatched, open_proof_folders
 from tasks.intake import ingest_orders
-from tasks.notify import send_outbox
+from tasks.notify import check_delivery, send_outbox
 from tasks.report import publish_summary
 from tasks.traces import history_mark, publish_order_traces
 
@@ -20,9 +20,10 @@ def intake(source: str | None = None) -> dict[str, int]:
     mark = history_mark()
     report = ingest_orders(source)
     dispatched = mark_dispatched(open_proof_folders(report.order_ids))
-    send_outbox()
+    sent = send_outbox()
     publish_summary(report.order_ids, "Orders touched by this intake")
     publish_order_traces(mark)
+    check_delivery(sent)
     return {
         "rows": report.rows,
         "new": report.new,

@@ -16,6 +16,13 @@ def complete_orders(order_ids: list[str] | None = None) -> list[str]:
     return done
 
 
+@task(name="check-delivery")
+def check_delivery(report: uc.SendReport) -> None:
+    """Fail the run, in one line, when this pass left messages undelivered: the run shows red in
+    the UI and the command exits non-zero; the messages themselves wait in the outbox."""
+    uc.check_delivered(report)
+
+
 @task(name="send-outbox", retries=2, retry_delay_seconds=[5, 30])
 def send_outbox() -> uc.SendReport:
     report = uc.send_pending(services())

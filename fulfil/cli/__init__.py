@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fulfil.cli import orders, run
+from fulfil.cli import orders, outbox, run
 from fulfil.cli._common import fail_cleanly
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(orders.app, name="orders")
+app.add_typer(outbox.app, name="outbox")
 run.register(app)
 
 

@@ -31,6 +31,8 @@ class MessageKind(StrEnum):
     ESCALATION = ladders.ESCALATION
     PAYMENT_REMINDER = ladders.PAYMENT_REMINDER
     FOLLOW_UP = ladders.FOLLOW_UP
+    # To ops, once per (order, kind) that could not be delivered for good: `undelivered:completed`.
+    UNDELIVERED = "undelivered"
 
 
 # Who each kind of message is for.

@@ -20,7 +20,7 @@ def recipient(svc: Services, order: Order, kind: MessageKind | str) -> str:
     if kind in BUYER_KINDS:
         return order.buyer_email if order.buyer_reachable else ""
     service = svc.catalogue.get(order.service_code)
-    if service is None:
+    if service is None or kind == MessageKind.UNDELIVERED:
         return svc.settings.ops_email
     division = svc.catalogue.division_of(service)
     if kind == MessageKind.ESCALATION:
@@ -40,11 +40,22 @@ def outbox_messages(svc: Services, order: Order, keys: list[str], **extra: Any) 
             continue  # the core already said so in the history when it chose not to tell
         about = next((p for p in order.proofs if qualifier and p.fingerprint.endswith(qualifier)), None)
         text = svc.composer.compose(kind, order, proof=about, **extra)
-        out.append(OutboxMessage(order.order_id, str(key), to, text.subject, text.body))
+        out.append(
+            OutboxMessage(
+                order.order_id, str(key), to, text.subject, text.body, tells_buyer=kind in BUYER_KINDS
+            )
+        )
         if kind in BUYER_KINDS and order.phone and svc.settings.buyer_chat_url is not None:
             # The same words on WhatsApp too: its own outbox row, so each channel is sent once.
             out.append(
-                OutboxMessage(order.order_id, f"{key}:wa", f"whatsapp:{order.phone}", text.subject, text.body)
+                OutboxMessage(
+                    order.order_id,
+                    f"{key}:wa",
+                    f"whatsapp:{order.phone}",
+                    text.subject,
+                    text.body,
+                    tells_buyer=True,
+                )
             )
     return out
 

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fulfil.bootstrap import Services
+from fulfil.core.errors import FulfilError
 from fulfil.core.order import SYSTEM, Order
-from fulfil.core.pipeline import complete
+from fulfil.core.pipeline import MessageKind, complete
 from fulfil.core.status import OrderStatus
 from fulfil.crash import crash_point
 from fulfil.usecases._unit import transact
 from integrations.ports import AdapterError, Envelope
-from integrations.store import claims
+from integrations.store import OutboxMessage, claims
 
 
 def to_complete(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
@@ -40,36 +41,70 @@ class SendReport:
     sent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     retry_later: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # order/kind → why it was not delivered
+
+
+class Undelivered(FulfilError):
+    """Messages of this pass were not delivered: the pass (command, flow run) failed."""
+
+
+def check_delivered(report: SendReport) -> None:
+    """Say in one line, and by failing, that messages were left undelivered this pass."""
+    missed = report.failed + report.retry_later
+    if not missed:
+        return
+    first = missed[0]
+    later = f"{len(report.retry_later)} retried on the next pass, " if report.retry_later else ""
+    raise Undelivered(
+        f"{len(missed)} message(s) not delivered ({later}{len(report.failed)} given up): "
+        f"{first}: {report.errors.get(first, '?')}; see `fulfil outbox list`"
+    )
 
 
 def send_pending(svc: Services) -> SendReport:
-    """Deliver every unsent message and mark it sent; one failure never holds up the rest."""
+    """Deliver every unsent message and mark it sent; one failure never holds up the rest.
+
+    Each message is claimed first, so senders in other processes never send it too; a pass
+    takes batches until none is left, each message at most once (an alert to ops about a
+    message given up in this pass goes out in this pass too)."""
     report = SendReport()
     owner = claims.me()
-    for msg in svc.store.claim_messages(owner):
-        label = f"{msg.order_id}/{msg.kind}"
-        envelope = Envelope(
-            msg.order_id, msg.kind, svc.settings.shop_email, msg.recipient, msg.subject, msg.body
-        )
-        try:
-            svc.notifier.send(envelope)
-        except AdapterError as exc:
-            # A temporary failure is retried on later passes, but not for ever.
-            permanent = not exc.retryable or msg.attempts + 1 >= MAX_ATTEMPTS
-            svc.store.mark_failed(msg.id, str(exc), permanent=permanent, owner=owner)
-            (report.failed if permanent else report.retry_later).append(label)
-            if permanent:
-                _note_failure(svc, msg.order_id, msg.kind, str(exc))
-            continue
-        crash_point("after-send-before-mark")
-        svc.store.mark_sent(msg.id, svc.clock(), owner=owner)
-        report.sent.append(label)
+    last = 0  # queued later than what this pass tried: an alert about one of them, say
+    while batch := svc.store.claim_messages(owner, after_id=last):
+        last = max(m.id for m in batch)
+        for msg in batch:
+            _send_one(svc, msg, owner, report)
     return report
 
 
-def _note_failure(svc: Services, order_id: str, kind: str, error: str) -> None:
-    def decide(order: Order):  # type: ignore[no-untyped-def]
-        order.comment(f"Pesan {kind} gagal dikirim: {error}", actor=SYSTEM, at=svc.clock())
-        return []
+def _send_one(svc: Services, msg: OutboxMessage, owner: str, report: SendReport) -> None:
+    label = f"{msg.order_id}/{msg.kind}"
+    envelope = Envelope(msg.order_id, msg.kind, svc.settings.shop_email, msg.recipient, msg.subject, msg.body)
+    try:
+        svc.notifier.send(envelope)
+    except AdapterError as exc:
+        # A temporary failure is retried on later passes, but not for ever.
+        permanent = not exc.retryable or msg.attempts + 1 >= MAX_ATTEMPTS
+        svc.store.mark_failed(msg.id, str(exc), permanent=permanent, owner=owner)
+        (report.failed if permanent else report.retry_later).append(label)
+        report.errors[label] = str(exc)
+        if permanent:
+            _note_failure(svc, msg.id, msg.order_id, msg.kind, str(exc))
+        return
+    crash_point("after-send-before-mark")
+    svc.store.mark_sent(msg.id, svc.clock(), owner=owner)
+    report.sent.append(label)
 
-    transact(svc, order_id, decide)
+
+def _note_failure(svc: Services, message_id: int, order_id: str, kind: str, error: str) -> None:
+    """In the order's history, and to ops at once (one alert per message, however many passes)."""
+
+    def decide(order: Order) -> list[str]:
+        order.comment(
+            f"Pesan {kind} gagal dikirim: {error} / The {kind} message was not delivered",
+            actor=SYSTEM,
+            at=svc.clock(),
+        )
+        return [] if kind.startswith(MessageKind.UNDELIVERED) else [f"{MessageKind.UNDELIVERED}:{kind}"]
+
+    transact(svc, order_id, decide, failed_kind=kind, error=error, message_id=message_id)

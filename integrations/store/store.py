@@ -8,7 +8,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
@@ -60,6 +72,8 @@ class OutboxMessage:
     created_at: datetime | None = None
     sent_at: datetime | None = None
     error: str = ""
+    # Whether delivering it is what "buyer notified" in the order's history waits for.
+    tells_buyer: bool = False
 
 
 def _now() -> datetime:
@@ -253,6 +267,7 @@ class OrderStore:
         workers advancing the same order can never both win.
         """
         values = _to_row(order)
+        messages = list(messages)
         now = _now()
         try:
             with self.engine.begin() as conn:
@@ -271,6 +286,8 @@ class OrderStore:
                         select(func.count()).select_from(history).where(history.c.order_id == order.order_id)
                     ).scalar_one()
                 new_entries = order.history[known:]
+                awaited = _awaited(conn, messages, order.order_id)
+                told_at = max((i for i, h in enumerate(new_entries) if h.notified), default=-1)
                 if new_entries:
                     conn.execute(
                         insert(history),
@@ -281,7 +298,9 @@ class OrderStore:
                                 "status": str(h.status),
                                 "comment": h.comment,
                                 "actor": h.actor,
-                                "notified": h.notified,
+                                # The entry that told the buyer waits for its message's delivery.
+                                "notified": h.notified and not (i == told_at and awaited),
+                                "awaits": awaited if i == told_at and awaited else None,
                                 "at": h.at,
                             }
                             for i, h in enumerate(new_entries)
@@ -319,10 +338,11 @@ class OrderStore:
         with self.engine.connect() as conn:
             return [_to_message(r) for r in conn.execute(q).mappings()]
 
-    def claim_messages(self, owner: str, limit: int = 500) -> list[OutboxMessage]:
-        """Take up to `limit` unsent messages for `owner` to send: pending ones, and those whose
-        sender's lease ran out or whose sender (on this host) died. Nobody else sends them while
-        the claim holds (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time)."""
+    def claim_messages(self, owner: str, limit: int = 500, after_id: int = 0) -> list[OutboxMessage]:
+        """Take up to `limit` unsent messages above `after_id` for `owner` to send: pending ones,
+        and those whose sender's lease ran out or whose sender (on this host) died. Nobody else
+        sends them while the claim holds (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer
+        at a time)."""
         now = _now()
         with self.engine.connect() as conn:
             holders = conn.execute(
@@ -335,7 +355,7 @@ class OrderStore:
         )
         free = (
             select(outbox.c.id)
-            .where(takeable)
+            .where(takeable, outbox.c.id > after_id)
             .order_by(outbox.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -352,6 +372,20 @@ class OrderStore:
             taken = conn.execute(claim).mappings()
             return sorted((_to_message(r) for r in taken), key=lambda m: m.id)
 
+    def failed_messages(self) -> list[OutboxMessage]:
+        return [m for m in self.messages() if m.state == FAILED]
+
+    def retry_failed(self, message_ids: Iterable[int] | None = None) -> list[OutboxMessage]:
+        """Put failed messages (these, or all) back in the queue with fresh attempts; the next
+        send delivers each once. Sent and pending messages are left as they are."""
+        wanted = None if message_ids is None else list(message_ids)
+        where = [outbox.c.state == FAILED] + ([] if wanted is None else [outbox.c.id.in_(wanted)])
+        with self.engine.begin() as conn:
+            requeued = conn.execute(
+                update(outbox).where(*where).values(state=PENDING, attempts=0).returning(*outbox.c)
+            ).mappings()
+            return sorted((_to_message(r) for r in requeued), key=lambda m: m.id)
+
     def messages(self, order_id: str | None = None) -> list[OutboxMessage]:
         q = select(outbox).order_by(outbox.c.id)
         if order_id is not None:
@@ -362,11 +396,22 @@ class OrderStore:
     def mark_sent(self, message_id: int, at: datetime, owner: str | None = None) -> None:
         """Mark a message sent (by its claim's `owner`, when given): never undone."""
         with self.engine.begin() as conn:
-            conn.execute(
+            marked = conn.execute(
                 update(outbox)
                 .where(outbox.c.id == message_id, *_held_by(owner))
                 .values(state=SENT, sent_at=at, attempts=outbox.c.attempts + 1, error="", claim_expires=None)
             )
+            if marked.rowcount == 0:
+                return  # the claim ran out and another sender took the message over
+            told = conn.execute(
+                select(outbox.c.order_id, outbox.c.kind).where(outbox.c.id == message_id)
+            ).first()
+            if told is not None:
+                conn.execute(
+                    update(history)
+                    .where(history.c.order_id == told.order_id, history.c.awaits == told.kind)
+                    .values(notified=True, awaits=None)
+                )
             # The CRM row shows when the buyer was told. The version moves too, so a sync that
             # read the order before this cannot clear the flag.
             order_id = select(outbox.c.order_id).where(outbox.c.id == message_id).scalar_subquery()
@@ -506,6 +551,17 @@ def _to_order(row, entries: list[HistoryEntry]) -> Order:  # type: ignore[no-unt
         history=entries,
         version=row["version"],
     )
+
+
+def _awaited(conn: Connection, messages: Iterable[OutboxMessage], order_id: str) -> str | None:
+    """The buyer's message a save queues, unless it was delivered already (a rerun's save)."""
+    kind = next((m.kind for m in messages if m.tells_buyer), None)
+    if kind is None:
+        return None
+    state = conn.execute(
+        select(outbox.c.state).where(outbox.c.order_id == order_id, outbox.c.kind == kind)
+    ).scalar()
+    return None if state == SENT else kind
 
 
 def _held_by(owner: str | None) -> list:  # type: ignore[type-arg]

@@ -84,6 +84,9 @@ history = Table(
     Column("actor", String(128), nullable=False),
     Column("notified", Boolean, nullable=False),
     Column("at", UtcDateTime, nullable=False),
+    # The outbox kind whose delivery turns `notified` true: the history says "buyer told" only
+    # once the message is out, never for one that failed.
+    Column("awaits", String(64)),
     UniqueConstraint("order_id", "seq", name="uq_history_order_seq"),
 )
 

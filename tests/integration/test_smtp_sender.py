@@ -459,13 +459,19 @@ def test_send_pending_delivers_every_queued_message_once_and_notes_a_refused_one
 
     others = {m.order_id for m in queued} - {"INV-0002"}
     assert first.failed == ["INV-0002/confirmation"]
-    assert sorted(first.sent) == sorted(f"{m.order_id}/{m.kind}" for m in queued if m.order_id in others)
+    # Ops hear of the refused message in the same pass, once.
+    alert = "INV-0002/undelivered:confirmation"
+    assert sorted(first.sent) == sorted(
+        [f"{m.order_id}/{m.kind}" for m in queued if m.order_id in others] + [alert]
+    )
     assert first.retry_later == []
-    assert mailbox.by_order() == dict.fromkeys(others, 1)
+    assert mailbox.by_order() == {**dict.fromkeys(others, 1), "INV-0002": 1}
     assert (again.sent, again.failed, again.retry_later) == ([], [], [])
-    assert len(mailbox.messages) == len(others)
+    assert len(mailbox.messages) == len(others) + 1
+    [to_ops] = [m for m in mailbox.messages if m["X-Fulfil-Order"] == "INV-0002"]
+    assert to_ops["To"] == svc.settings.ops_email and "fulfil outbox retry" in to_ops.get_body().get_content()
 
-    [refused] = svc.store.messages("INV-0002")
+    refused, _ = svc.store.messages("INV-0002")
     assert refused.state == "failed"
     history = [entry.comment for entry in svc.store.get("INV-0002").history]
     assert any("SMTP 550 for budi.santoso@yahoo.co.id: mailbox unavailable" in text for text in history)

@@ -1,4 +1,5 @@
-"""outbox claims: a message is claimed (owner, lease) before it is sent
+"""outbox claims: a message is claimed (owner, lease) before it is sent; history entries say
+"buyer told" only once their message is delivered
 
 Revision ID: 0005
 Revises: 0004
@@ -20,9 +21,13 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("claimed_by", sa.String(160), nullable=False, server_default=""))
         batch.add_column(sa.Column("claim_expires", UtcDateTime, nullable=True))
+    with op.batch_alter_table("order_history") as batch:
+        batch.add_column(sa.Column("awaits", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("order_history") as batch:
+        batch.drop_column("awaits")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("claim_expires")
         batch.drop_column("claimed_by")
