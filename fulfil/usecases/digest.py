@@ -17,6 +17,7 @@ from fulfil.core.deadlines import in_zone, show
 from fulfil.core.status import FINAL, OrderStatus
 from fulfil.usecases.report import chart_png
 from integrations.ports import Envelope, InlineImage
+from integrations.store import claims
 from integrations.store.store import FAILED
 
 
@@ -28,8 +29,20 @@ def send_digest(svc: Services, day: date | None = None) -> bool:
     """Send the digest for `day` (today in the shop's zone) unless it was sent already."""
     day = day or in_zone(svc.clock(), svc.tz).date()
     key = digest_key(day)
-    if svc.store.get_cursor(key):
+    owner = claims.me()
+    # Claimed first: `fulfil digest` typed while the scheduled run goes sends one digest.
+    if not svc.store.claim_cursor(key, owner):
         return False
+    try:
+        _send(svc, day, key)
+    except BaseException:
+        svc.store.release_cursor(key, owner)  # the next run tries again
+        raise
+    svc.store.set_cursor(key, svc.clock().isoformat())
+    return True
+
+
+def _send(svc: Services, day: date, key: str) -> None:
     orders = svc.store.list()
     counts = Counter(str(o.status) for o in orders)
     overdue = [
@@ -63,8 +76,6 @@ def send_digest(svc: Services, day: date | None = None) -> bool:
         inline=(chart,),
     )
     svc.notifier.send(envelope)
-    svc.store.set_cursor(key, svc.clock().isoformat())
-    return True
 
 
 def digest_html(body: str, chart: InlineImage) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -35,6 +36,17 @@ class CsvCrmSheet:
             return [dict(zip(self.header, r, strict=False)) for r in reader]
 
     def upsert(self, rows: Iterable[Mapping[str, str]]) -> None:
+        # Read, change and write under a lock: two processes syncing at once would each write
+        # the sheet they read, and the slower one would drop the other's rows.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(f".{self.path.name}.lock"), "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._upsert(rows)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _upsert(self, rows: Iterable[Mapping[str, str]]) -> None:
         existing = self.rows()
         key = self.header[0]
         index = {r[key]: i for i, r in enumerate(existing)}
@@ -45,9 +57,8 @@ class CsvCrmSheet:
             else:
                 index[safe[key]] = len(existing)
                 existing.append(safe)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside and rename, so a crash mid-write never leaves half a sheet.
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         with tmp.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(self.header)

@@ -9,6 +9,10 @@ import socket
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
 
 LEASE = timedelta(minutes=10)
 _HOST = socket.gethostname()[:100]
@@ -41,3 +45,9 @@ def dead_owners(owners: Iterable[str]) -> list[str]:
         if host == _HOST and owner != me() and not _alive(int(rest[-2])):
             dead.append(owner)
     return dead
+
+
+def insert_or_skip(conn: Connection, table: Table, row: dict[str, Any]) -> None:
+    """Insert `row` unless its key exists: a second process inserting the same key is no error."""
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).values(row).on_conflict_do_nothing())

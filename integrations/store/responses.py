@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, select, update
 
 from fulfil.core.identity import KnownResponse
+from integrations.store.claims import insert_or_skip
 from integrations.store.tables import form_responses as t
 
 _CHUNK = 500  # bound the IN (...) lists: SQLite allows a few thousand parameters
@@ -63,12 +62,7 @@ class FormResponseBook:
                         "seen_at": now,
                     }
                     # Another intake may name the same key a moment before us, to the same order.
-                    conn.execute(_insert_new(conn).values(row).on_conflict_do_nothing())
+                    insert_or_skip(conn, t, row)
                 elif old.row_number != k.row_number:
                     moved = update(t).where(t.c.response_key == k.key)
                     conn.execute(moved.values(row_number=k.row_number, seen_at=now))
-
-
-def _insert_new(conn: Connection) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(t)

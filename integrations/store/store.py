@@ -32,6 +32,7 @@ from integrations.store.responses import FormResponseBook
 from integrations.store.tables import cursors, history, orders, outbox, trace_backlog
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+_CLAIMED = "claimed "  # a cursor value while its one-off job runs: "claimed OWNER EXPIRY"
 
 
 class StoreUnavailable(FulfilError):
@@ -480,6 +481,35 @@ class OrderStore:
     def get_cursor(self, name: str) -> str | None:
         with self.engine.connect() as conn:
             return conn.execute(select(cursors.c.value).where(cursors.c.name == name)).scalar_one_or_none()
+
+    def claim_cursor(self, name: str, owner: str) -> bool:
+        """Take the one-off job `name` (a day's digest) for `owner`, unless it is done or another
+        live owner holds it; `set_cursor` marks it done, `release_cursor` gives it back."""
+        now = _now()
+        claim = f"{_CLAIMED}{owner} {(now + claims.LEASE).isoformat()}"
+        with self.engine.begin() as conn:
+            claims.insert_or_skip(conn, cursors, {"name": name, "value": claim})
+            value = conn.execute(select(cursors.c.value).where(cursors.c.name == name)).scalar_one()
+        if value == claim:
+            return True
+        if not value.startswith(_CLAIMED):
+            return False  # done already
+        holder, _, expires = value.removeprefix(_CLAIMED).rpartition(" ")
+        if datetime.fromisoformat(expires) > now and not claims.dead_owners([holder]):
+            return False
+        with self.engine.begin() as conn:  # a dead or late holder: take it over, one taker only
+            taken = conn.execute(
+                update(cursors).where(cursors.c.name == name, cursors.c.value == value).values(value=claim)
+            )
+            return taken.rowcount == 1
+
+    def release_cursor(self, name: str, owner: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(cursors).where(
+                    cursors.c.name == name, cursors.c.value.startswith(f"{_CLAIMED}{owner} ")
+                )
+            )
 
     def set_cursor(self, name: str, value: str) -> None:
         with self.engine.begin() as conn:
