@@ -7,6 +7,7 @@ import email
 import io
 import json
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -25,6 +26,7 @@ from fulfil.settings import Settings
 from fulfil.usecases import digest, intake, report
 from integrations.notifier.chat import AppriseSender
 from integrations.ports import Envelope, InlineImage
+from integrations.store import claims
 from tests.conftest import EXAMPLES, NOW
 
 DAY_KEY = "digest:2026-11-23"
@@ -108,13 +110,22 @@ def test_a_digest_resent_after_a_crash_is_the_same_message_with_the_same_picture
     box, _ = inbox
     digest.send_digest(over_smtp)  # no report today: the chart is drawn for the message, not saved
     assert not (home / "reports").exists()
-    over_smtp.store.set_cursor(DAY_KEY, "")  # as if the process died before marking the day sent
+    # As if the process died after sending, before marking the day sent: its claim is left.
+    gone = _dead_pid()
+    host = claims.me().split(":")[0]
+    over_smtp.store.set_cursor(DAY_KEY, f"claimed {host}:{gone}:dead0000 2999-01-01T00:00:00+00:00")
 
     assert digest.send_digest(over_smtp) is True
 
     first, again = box.messages
     assert first["Message-ID"] == again["Message-ID"]
     assert _chart_of(first) == _chart_of(again)
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def test_the_outbox_folder_writes_the_digest_with_its_chart_inline(svc: Services, home: Path) -> None:
