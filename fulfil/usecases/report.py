@@ -15,8 +15,10 @@ report holds order IDs, services, statuses and numbers: no buyer data.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from io import BytesIO
@@ -133,12 +135,27 @@ def render_report(svc: Services, *, since: timedelta = DEFAULT_SINCE, out: Path 
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"report-{in_zone(now, svc.tz).date().isoformat()}"
     csv_path, md_path, png_path = (folder / f"{stem}.{ext}" for ext in ("csv", "md", "png"))
-    _in_zone(frame, svc.tz).to_csv(csv_path, index=False)
     on_time = on_time_rows(frame)
     summary = _markdown(svc, frame, on_time, now, since)
-    md_path.write_text(summary, encoding="utf-8")
-    _chart(frame, png_path, svc.tz, title=_title(svc, now, since))
+    # Each file written whole beside and renamed: a second report run (or the digest reading the
+    # chart) at the same moment never sees half a file.
+    with _replacing(csv_path) as tmp:
+        _in_zone(frame, svc.tz).to_csv(tmp, index=False)
+    with _replacing(md_path) as tmp:
+        tmp.write_text(summary, encoding="utf-8")
+    with _replacing(png_path) as tmp:
+        _chart(frame, tmp, svc.tz, title=_title(svc, now, since))
     return Report(csv_path, md_path, png_path, summary, on_time)
+
+
+@contextmanager
+def _replacing(target: Path) -> Iterator[Path]:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def reports_folder(svc: Services) -> Path:
