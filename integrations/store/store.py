@@ -354,18 +354,22 @@ class OrderStore:
             outbox.c.state == PENDING,
             and_(outbox.c.state == SENDING, or_(outbox.c.claim_expires < now, outbox.c.claimed_by.in_(dead))),
         )
-        free = (
+        # Materialized: inlined into the UPDATE, PostgreSQL may run the LIMIT ... SKIP LOCKED
+        # subquery more than once and take more than `limit` rows.
+        picked = (
             select(outbox.c.id)
             .where(takeable, outbox.c.id > after_id)
             .order_by(outbox.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("picked")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         # One statement: on SQLite it takes the write lock first (a read-then-write transaction
         # could fail at once under WAL); on PostgreSQL the locked rows are skipped, not waited on.
         claim = (
             update(outbox)
-            .where(outbox.c.id.in_(free.scalar_subquery()), takeable)
+            .where(outbox.c.id.in_(select(picked.c.id)), takeable)
             .values(state=SENDING, claimed_by=owner, claim_expires=now + claims.LEASE)
             .returning(*outbox.c)
         )

@@ -1,0 +1,360 @@
+"""The order store in memory: the same contract as the SQLAlchemy store (tests/integration/
+test_store_contract.py runs both), so use cases are tested in milliseconds, without a database.
+
+One process only: it keeps the optimistic version check, the claims and the leases, but shares
+nothing across processes; the multi-process guarantees are the real store's (tests/reliability/).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from fulfil.core.errors import UnknownOrder
+from fulfil.core.identity import KnownResponse
+from fulfil.core.order import HistoryEntry, Order
+from fulfil.core.status import IN_CRM, OrderStatus
+from integrations.store import claims
+from integrations.store.store import (
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    OutboxMessage,
+    QueuedTrace,
+    StaleOrder,
+)
+
+_CLAIMED = "claimed "
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclasses.dataclass
+class _Row:
+    order: Order  # without history: the history lives in MemoryStore._history
+    version: int
+    crm_dirty: bool
+    updated_at: datetime
+
+
+@dataclasses.dataclass
+class _HistoryRow:
+    id: int
+    order_id: str
+    seq: int
+    entry: HistoryEntry
+    awaits: str | None
+
+
+class MemoryResponses:
+    def __init__(self) -> None:
+        self._known: dict[str, KnownResponse] = {}
+
+    def by_keys(self, keys: Iterable[str]) -> dict[str, KnownResponse]:
+        return {k: self._known[k] for k in set(keys) if k in self._known}
+
+    def at_rows(self, rows: Iterable[int]) -> list[KnownResponse]:
+        wanted = set(rows)
+        return [k for k in self._known.values() if k.row_number in wanted]
+
+    def with_answers(self, answers: Iterable[str]) -> list[KnownResponse]:
+        wanted = set(answers)
+        return [k for k in self._known.values() if k.answers in wanted]
+
+    def remember(self, known: Sequence[KnownResponse]) -> None:
+        for k in known:
+            old = self._known.get(k.key)
+            self._known[k.key] = k if old is None else dataclasses.replace(old, row_number=k.row_number)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._orders: dict[str, _Row] = {}
+        self._history: list[_HistoryRow] = []
+        self._outbox: dict[int, dict[str, Any]] = {}
+        self._traces: list[tuple[int, QueuedTrace]] = []
+        self._cursors: dict[str, str] = {}
+        self._ids = 0
+        self.responses = MemoryResponses()
+
+    def _next_id(self) -> int:
+        self._ids += 1
+        return self._ids
+
+    # ----- reading -----
+
+    def _out(self, row: _Row) -> Order:
+        order = copy.deepcopy(row.order)
+        order.history = [copy.copy(h.entry) for h in self._history if h.order_id == order.order_id]
+        order.version = row.version
+        return order
+
+    def find(self, order_id: str) -> Order | None:
+        with self._lock:
+            row = self._orders.get(order_id)
+            return self._out(row) if row else None
+
+    def get(self, order_id: str) -> Order:
+        order = self.find(order_id)
+        if order is None:
+            raise UnknownOrder(f"no order with ID {order_id!r} (see `fulfil orders list`)")
+        return order
+
+    def list(self, statuses: Iterable[OrderStatus] | None = None) -> list[Order]:
+        wanted = None if statuses is None else set(statuses)
+        with self._lock:
+            rows = [r for _, r in sorted(self._orders.items()) if wanted is None or r.order.status in wanted]
+            return [self._out(r) for r in rows]
+
+    def get_many(self, order_ids: Iterable[str]) -> list[Order]:
+        wanted = set(order_ids)
+        with self._lock:
+            return [self._out(r) for i, r in sorted(self._orders.items()) if i in wanted]
+
+    def watched_ids(
+        self,
+        always: Iterable[OrderStatus],
+        recent: Iterable[OrderStatus],
+        since: datetime,
+        *,
+        among: Iterable[str] | None = None,
+    ) -> list[str]:
+        always, recent = set(always), set(recent)
+        pool = None if among is None else set(among)
+        with self._lock:
+            return sorted(
+                i
+                for i, r in self._orders.items()
+                if (pool is None or i in pool)
+                and (r.order.status in always or (r.order.status in recent and r.updated_at >= since))
+            )
+
+    # ----- history marks and the trace backlog -----
+
+    def history_mark(self) -> int:
+        with self._lock:
+            return max((h.id for h in self._history), default=0)
+
+    def changed_since(self, mark: int, upto: int | None = None) -> dict[str, int]:
+        found: dict[str, int] = {}
+        with self._lock:
+            for h in self._history:
+                if h.id > mark and (upto is None or h.id <= upto):
+                    found[h.order_id] = min(found.get(h.order_id, h.seq), h.seq)
+        return dict(sorted(found.items()))
+
+    def queue_traces(self, changes: dict[str, int], run_name: str) -> None:
+        with self._lock:
+            for order_id, seq in changes.items():
+                self._traces.append((self._next_id(), QueuedTrace(order_id, seq, run_name[:128])))
+
+    def claim_traces(self, limit: int) -> list[QueuedTrace]:
+        if limit <= 0:
+            return []
+        with self._lock:
+            taken, self._traces = self._traces[:limit], self._traces[limit:]
+            return [t for _, t in taken]
+
+    def trace_backlog_size(self) -> int:
+        return len(self._traces)
+
+    # ----- writing -----
+
+    def save(self, order: Order, messages: Iterable[OutboxMessage] = ()) -> None:
+        messages = list(messages)
+        now = _now()
+        with self._lock:
+            row = self._orders.get(order.order_id)
+            if order.version == 0 and row is not None:
+                raise StaleOrder(f"order {order.order_id} was written by another run")
+            if order.version != 0 and (row is None or row.version != order.version):
+                raise StaleOrder(f"order {order.order_id} was changed by another run")
+            known = sum(1 for h in self._history if h.order_id == order.order_id)
+            new_entries = order.history[known:]
+            awaited = self._awaited(order.order_id, messages)
+            told_at = max((i for i, h in enumerate(new_entries) if h.notified), default=-1)
+            for i, h in enumerate(new_entries):
+                waits = i == told_at and awaited is not None
+                entry = dataclasses.replace(h, notified=h.notified and not waits)
+                self._history.append(
+                    _HistoryRow(self._next_id(), order.order_id, known + i, entry, awaited if waits else None)
+                )
+            for msg in messages:
+                if self._message(msg.order_id, msg.kind) is None:
+                    self._outbox[self._next_id()] = {
+                        **dataclasses.asdict(msg),
+                        "state": PENDING,
+                        "attempts": 0,
+                        "error": "",
+                        "created_at": now,
+                        "sent_at": None,
+                        "claimed_by": "",
+                        "claim_expires": None,
+                    }
+            stored = copy.deepcopy(order)
+            stored.history = []
+            version = order.version + 1 if order.version else 1
+            self._orders[order.order_id] = _Row(stored, version, order.status in IN_CRM, now)
+        order.version = version
+
+    def _message(self, order_id: str, kind: str) -> dict[str, Any] | None:
+        return next(
+            (m for m in self._outbox.values() if m["order_id"] == order_id and m["kind"] == kind), None
+        )
+
+    def _awaited(self, order_id: str, messages: Sequence[OutboxMessage]) -> str | None:
+        kind = next((m.kind for m in messages if m.tells_buyer), None)
+        if kind is None:
+            return None
+        found = self._message(order_id, kind)
+        return None if found is not None and found["state"] == SENT else kind
+
+    # ----- the outbox -----
+
+    def _as_message(self, message_id: int) -> OutboxMessage:
+        m = self._outbox[message_id]
+        fields = {f.name for f in dataclasses.fields(OutboxMessage)}
+        return OutboxMessage(
+            **{**{k: v for k, v in m.items() if k in fields}, "id": message_id, "tells_buyer": False}
+        )
+
+    def pending_messages(self, limit: int = 500) -> list[OutboxMessage]:
+        with self._lock:
+            ids = [i for i, m in sorted(self._outbox.items()) if m["state"] == PENDING][:limit]
+            return [self._as_message(i) for i in ids]
+
+    def claim_messages(self, owner: str, limit: int = 500, after_id: int = 0) -> list[OutboxMessage]:
+        now = _now()
+        with self._lock:
+            holders = {m["claimed_by"] for m in self._outbox.values() if m["state"] == SENDING}
+            dead = set(claims.dead_owners(holders))
+
+            def takeable(m: dict[str, Any]) -> bool:
+                stale = m["state"] == SENDING and (
+                    (m["claim_expires"] is not None and m["claim_expires"] < now) or m["claimed_by"] in dead
+                )
+                return m["state"] == PENDING or stale
+
+            ids = [i for i, m in sorted(self._outbox.items()) if i > after_id and takeable(m)][:limit]
+            for i in ids:
+                self._outbox[i].update(state=SENDING, claimed_by=owner, claim_expires=now + claims.LEASE)
+            return [self._as_message(i) for i in ids]
+
+    def _held(self, m: dict[str, Any], owner: str | None) -> bool:
+        return owner is None or (m["state"] == SENDING and m["claimed_by"] == owner)
+
+    def mark_sent(self, message_id: int, at: datetime, owner: str | None = None) -> None:
+        with self._lock:
+            m = self._outbox.get(message_id)
+            if m is None or not self._held(m, owner):
+                return
+            m.update(state=SENT, sent_at=at, attempts=m["attempts"] + 1, error="", claim_expires=None)
+            for h in self._history:
+                if h.order_id == m["order_id"] and h.awaits == m["kind"]:
+                    h.entry, h.awaits = dataclasses.replace(h.entry, notified=True), None
+            row = self._orders.get(m["order_id"])
+            if row is not None and row.order.status in IN_CRM:
+                row.crm_dirty, row.version = True, row.version + 1
+
+    def mark_failed(self, message_id: int, error: str, *, permanent: bool, owner: str | None = None) -> None:
+        with self._lock:
+            m = self._outbox.get(message_id)
+            if m is None or m["state"] == SENT or not self._held(m, owner):
+                return
+            m.update(
+                state=FAILED if permanent else PENDING,
+                attempts=m["attempts"] + 1,
+                error=error[:2000],
+                claim_expires=None,
+            )
+
+    def messages(self, order_id: str | None = None) -> list[OutboxMessage]:
+        with self._lock:
+            ids = [
+                i for i, m in sorted(self._outbox.items()) if order_id is None or m["order_id"] == order_id
+            ]
+            return [self._as_message(i) for i in ids]
+
+    def failed_messages(self) -> list[OutboxMessage]:
+        return [m for m in self.messages() if m.state == FAILED]
+
+    def retry_failed(self, message_ids: Iterable[int] | None = None) -> list[OutboxMessage]:
+        wanted = None if message_ids is None else set(message_ids)
+        with self._lock:
+            ids = [
+                i
+                for i, m in sorted(self._outbox.items())
+                if m["state"] == FAILED and (wanted is None or i in wanted)
+            ]
+            for i in ids:
+                self._outbox[i].update(state=PENDING, attempts=0)
+            return [self._as_message(i) for i in ids]
+
+    def sent_times(self, order_ids: Iterable[str], kind: str) -> dict[str, datetime]:
+        wanted = set(order_ids)
+        with self._lock:
+            return {
+                m["order_id"]: m["sent_at"]
+                for m in self._outbox.values()
+                if m["order_id"] in wanted and m["kind"] == kind and m["sent_at"] is not None
+            }
+
+    def sent_at(self, order_id: str, kind: str) -> datetime | None:
+        with self._lock:
+            m = self._message(order_id, kind)
+            return m["sent_at"] if m else None
+
+    # ----- the CRM projection -----
+
+    def crm_stale(self, limit: int = 5000) -> list[Order]:
+        with self._lock:
+            return [self._out(r) for _, r in sorted(self._orders.items()) if r.crm_dirty][:limit]
+
+    def in_crm_unrecorded(self) -> list[str]:
+        with self._lock:
+            return [
+                i
+                for i, r in sorted(self._orders.items())
+                if r.order.status == OrderStatus.PROOF_RECEIVED and not r.crm_dirty
+            ]
+
+    def crm_synced(self, versions: dict[str, int]) -> None:
+        with self._lock:
+            for order_id, version in versions.items():
+                row = self._orders.get(order_id)
+                if row is not None and row.version == version:
+                    row.crm_dirty = False
+
+    # ----- cursors -----
+
+    def get_cursor(self, name: str) -> str | None:
+        return self._cursors.get(name)
+
+    def set_cursor(self, name: str, value: str) -> None:
+        self._cursors[name] = value
+
+    def claim_cursor(self, name: str, owner: str) -> bool:
+        now = _now()
+        with self._lock:
+            value = self._cursors.get(name)
+            if value is not None and not value.startswith(_CLAIMED):
+                return False
+            if value is not None:
+                holder, _, expires = value.removeprefix(_CLAIMED).rpartition(" ")
+                if datetime.fromisoformat(expires) > now and not claims.dead_owners([holder]):
+                    return False
+            self._cursors[name] = f"{_CLAIMED}{owner} {(now + claims.LEASE).isoformat()}"
+            return True
+
+    def release_cursor(self, name: str, owner: str) -> None:
+        with self._lock:
+            if (self._cursors.get(name) or "").startswith(f"{_CLAIMED}{owner} "):
+                del self._cursors[name]

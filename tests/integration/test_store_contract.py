@@ -1,0 +1,161 @@
+"""One contract, three stores: SQLite, PostgreSQL (CI) and the in-memory store the fast use-case
+tests run on. What a use case relies on from the store is asserted here for each of them, so a
+use case tested on the memory store behaves the same on the real ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fulfil.core.identity import KnownResponse
+from fulfil.core.order import SYSTEM, HistoryEntry, Order
+from fulfil.core.status import OrderStatus as S
+from fulfil.testing.memory_store import MemoryStore
+from integrations.store import OrderStore, OutboxMessage, StaleOrder
+from tests.conftest import NOW
+
+
+@pytest.fixture(params=["sqlite", "database-url", "memory"])
+def any_store(request: pytest.FixtureRequest, tmp_path) -> Iterator[OrderStore | MemoryStore]:  # type: ignore[no-untyped-def]
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    url = f"sqlite:///{tmp_path / 'store' / 'fulfil.db'}"
+    if request.param == "database-url":
+        url = request.config.getoption("--database-url")
+        if not url:
+            pytest.skip("no PostgreSQL: give --database-url or $FULFIL_TEST_DATABASE_URL (.ci/run does)")
+        from sqlalchemy import create_engine, text
+
+        from tests.integration.conftest import metadata
+
+        engine = create_engine(url)
+        metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        engine.dispose()
+    store = OrderStore.open(url)
+    yield store
+    store.engine.dispose()
+
+
+def _order(order_id: str, status: S = S.RECEIVED, *, told: bool = False) -> Order:
+    return Order(
+        order_id=order_id,
+        status=status,
+        buyer_email=f"{order_id.lower()}@example.com",
+        received_at=NOW,
+        history=[HistoryEntry(status, "Pesanan masuk", SYSTEM, NOW, told)],
+    )
+
+
+def _msg(order_id: str, kind: str = "confirmation", *, buyer: bool = True) -> OutboxMessage:
+    return OutboxMessage(order_id, kind, f"{order_id}@example.com", "Subjek", "Isi", tells_buyer=buyer)
+
+
+def test_an_order_comes_back_as_saved_and_a_stale_copy_is_refused(any_store) -> None:  # type: ignore[no-untyped-def]
+    any_store.save(_order("A-1"))
+    mine, theirs = any_store.get("A-1"), any_store.get("A-1")
+    mine.move_to(S.NEEDS_INFO, actor=SYSTEM, comment="kurang data", at=NOW)
+    any_store.save(mine)
+
+    theirs.move_to(S.CANCELLED, actor=SYSTEM, comment="batal", at=NOW)
+    with pytest.raises(StaleOrder):
+        any_store.save(theirs)
+    with pytest.raises(StaleOrder):
+        any_store.save(_order("A-1"))  # a second new order with the same ID
+    loaded = any_store.get("A-1")
+    assert (loaded.status, [h.comment for h in loaded.history]) == (
+        S.NEEDS_INFO,
+        ["Pesanan masuk", "kurang data"],
+    )
+    assert [o.order_id for o in any_store.list({S.NEEDS_INFO})] == ["A-1"]
+    assert [o.order_id for o in any_store.get_many(["A-1", "nope"])] == ["A-1"]
+    assert any_store.find("nope") is None
+
+
+def test_one_message_per_order_and_kind_claimed_by_one_sender(any_store) -> None:  # type: ignore[no-untyped-def]
+    for n in range(3):
+        any_store.save(_order(f"B-{n}"), [_msg(f"B-{n}"), _msg(f"B-{n}")])
+    assert len(any_store.messages()) == 3
+
+    first = any_store.claim_messages("host:1:a", limit=2)
+    second = any_store.claim_messages("host:2:b")
+    assert [m.order_id for m in first] == ["B-0", "B-1"] and [m.order_id for m in second] == ["B-2"]
+    assert any_store.claim_messages("host:3:c") == []
+
+    any_store.mark_sent(first[0].id, NOW, owner="host:2:b")  # not the holder: nothing happens
+    any_store.mark_sent(first[0].id, NOW, owner="host:1:a")
+    any_store.mark_failed(first[0].id, "late failure", permanent=True, owner="host:1:a")
+    any_store.mark_failed(first[1].id, "SMTP 550", permanent=True, owner="host:1:a")
+    states = {m.order_id: m.state for m in any_store.messages()}
+    assert states == {"B-0": "sent", "B-1": "failed", "B-2": "sending"}
+    assert [m.order_id for m in any_store.failed_messages()] == ["B-1"]
+    assert [m.order_id for m in any_store.retry_failed()] == ["B-1"]
+    assert [m.order_id for m in any_store.claim_messages("host:1:a", after_id=first[0].id)] == ["B-1"]
+
+
+def test_the_history_says_told_only_once_the_message_is_sent(any_store) -> None:  # type: ignore[no-untyped-def]
+    any_store.save(_order("C-1", S.AWAITING_PAYMENT, told=True), [_msg("C-1")])
+    assert [h.notified for h in any_store.get("C-1").history] == [False]
+
+    [claimed] = any_store.claim_messages("host:1:a")
+    any_store.mark_sent(claimed.id, NOW, owner="host:1:a")
+    assert [h.notified for h in any_store.get("C-1").history] == [True]
+    assert any_store.sent_times(["C-1"], "confirmation") == {"C-1": NOW}
+
+
+def test_crm_rows_stay_stale_until_synced_at_their_version(any_store) -> None:  # type: ignore[no-untyped-def]
+    any_store.save(_order("D-1", S.PROOF_RECEIVED))
+    [stale] = any_store.crm_stale()
+    assert any_store.in_crm_unrecorded() == []
+    any_store.crm_synced({"D-1": stale.version})
+    assert any_store.crm_stale() == [] and any_store.in_crm_unrecorded() == ["D-1"]
+
+    any_store.save(_order("D-2", S.PROOF_RECEIVED), [_msg("D-2", "completed")])
+    [message] = any_store.claim_messages("host:1:a")
+    version = any_store.get("D-2").version
+    any_store.mark_sent(message.id, NOW, owner="host:1:a")  # the row must show when the buyer was told
+    any_store.crm_synced({"D-2": version})
+    assert [o.order_id for o in any_store.crm_stale()] == ["D-2"]
+
+
+def test_cursors_one_off_claims_and_the_trace_backlog(any_store) -> None:  # type: ignore[no-untyped-def]
+    any_store.set_cursor("drive", "token-1")
+    any_store.set_cursor("drive", "token-2")
+    assert any_store.get_cursor("drive") == "token-2"
+    assert any_store.claim_cursor("digest:2026-11-30", "host:1:a") is True
+    assert any_store.claim_cursor("digest:2026-11-30", "host:2:b") is False
+    any_store.release_cursor("digest:2026-11-30", "host:1:a")
+    assert any_store.claim_cursor("digest:2026-11-30", "host:2:b") is True
+    any_store.set_cursor("digest:2026-11-30", NOW.isoformat())
+    assert any_store.claim_cursor("digest:2026-11-30", "host:1:a") is False
+
+    mark = any_store.history_mark()
+    any_store.save(_order("E-1"))
+    changes = any_store.changed_since(mark)
+    assert changes == {"E-1": 0}
+    any_store.queue_traces(changes, "intake")
+    assert any_store.trace_backlog_size() == 1
+    assert [(t.order_id, t.run_name) for t in any_store.claim_traces(10)] == [("E-1", "intake")]
+    assert any_store.claim_traces(10) == []
+
+
+def test_form_responses_are_found_by_key_row_and_answers(any_store) -> None:  # type: ignore[no-untyped-def]
+    any_store.save(_order("F-1"))
+    any_store.responses.remember([KnownResponse("k1", "F-1", 2, "email:a@x", "ans")])
+    any_store.responses.remember([KnownResponse("k1", "F-1", 5, "email:a@x", "ans")])  # re-sorted
+    assert any_store.responses.by_keys(["k1", "k2"])["k1"].row_number == 5
+    assert [k.key for k in any_store.responses.at_rows([5])] == ["k1"]
+    assert [k.key for k in any_store.responses.with_answers(["ans"])] == ["k1"]
+
+
+def test_watched_ids_are_the_waiting_and_the_recently_changed(any_store) -> None:  # type: ignore[no-untyped-def]
+    any_store.save(_order("G-1", S.DISPATCHED))
+    any_store.save(_order("G-2", S.COMPLETED))
+    any_store.save(_order("G-3", S.NEEDS_INFO))
+    soon = datetime.now(UTC) - timedelta(minutes=5)
+    assert any_store.watched_ids({S.DISPATCHED}, {S.COMPLETED}, soon) == ["G-1", "G-2"]
+    assert any_store.watched_ids({S.DISPATCHED}, {S.COMPLETED}, soon, among=["G-2"]) == ["G-2"]
