@@ -32,6 +32,14 @@ class FoundFile:
     md5: str = ""
     # Drive lets the team type a description on any file: it counts as a note.
     description: str = ""
+    # False for a symlink, a device, a socket or a FIFO: judged by its name only, never read.
+    regular: bool = True
+
+
+NOT_REGULAR = (
+    "Bukan file biasa (tautan/symlink atau perangkat), tidak dibaca: unggah filenya sendiri / "
+    "Not a regular file (a symlink or a device), not read: upload the file itself"
+)
 
 
 class UnreadableNote(ValueError):
@@ -62,6 +70,7 @@ def contents_needed(order: Order, files: list[FoundFile], service: Service) -> l
         f
         for f in files
         if f.fingerprint not in seen
+        and f.regular
         and (is_note_file(f.name) or (waiting and f.size > 0 and _counts_rows(f.name, service)))
     ]
 
@@ -134,7 +143,12 @@ def take_handover(
     waiting = order.is_waiting_for_proof
     notices: list[str] = []
     for found in files:
-        if is_note_file(found.name):
+        if not found.regular:
+            if found.fingerprint not in seen:
+                _refuse(order, found, at=at)
+                notices.append(rejection_key(found.fingerprint))
+                changed = True
+        elif is_note_file(found.name):
             if found.fingerprint not in seen and found.fingerprint in note_bytes:
                 _take_note_file(order, found, note_bytes[found.fingerprint], at=at, limit=note_limit)
                 changed = True
@@ -154,6 +168,12 @@ def take_handover(
         )
         changed = True
     return notices if changed else None
+
+
+def _refuse(order: Order, found: FoundFile, *, at: datetime) -> None:
+    shown = safe_display_name(found.name)
+    order.proofs.append(ProofFile(shown, found.size, found.fingerprint, False, NOT_REGULAR, ""))
+    order.comment(f"Ditolak: {shown} — {NOT_REGULAR}", actor=SYSTEM, at=at)
 
 
 def _withdrawn(order: Order, files: list[FoundFile], *, at: datetime) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,7 +39,9 @@ class LocalProofFolders:
         found: dict[str, list[FoundFile]] = {}
         for order_id in order_ids:
             folder = self.folder(order_id)
-            if not folder.is_dir():
+            # The order's own folder must be a real folder: a symlinked one would have fulfil
+            # read (and mail) whatever it points at.
+            if folder.is_symlink() or not folder.is_dir():
                 found[order_id] = []
                 continue
             found[order_id] = [_found(folder, path) for path in _proof_candidates(folder)]
@@ -49,38 +52,56 @@ class LocalProofFolders:
         return Changes(None, None)
 
     def fetch(self, order_id: str, found: FoundFile) -> bytes:
-        folder = self.folder(order_id).resolve()
-        path = (folder / found.name).resolve()
-        if folder not in path.parents:
+        folder = self.folder(order_id)
+        path = folder / found.name
+        if folder.is_symlink() or folder.resolve() not in path.resolve().parents:
             raise AdapterError(f"refusing to read {found.name!r} outside the folder of {order_id}")
-        return path.read_bytes()
+        if not _regular(path):
+            raise AdapterError(f"refusing to read {found.name!r}: not a regular file")
+        # O_NOFOLLOW: a file swapped for a symlink since it was listed is still not followed.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
 
 
 def _proof_candidates(folder: Path) -> list[Path]:
-    """Files at the top of the folder and one level down, oldest name first."""
+    """Entries at the top of the folder and one level down, oldest name first. Subfolders are
+    entered only when they are real folders; symlinks and devices are listed (to be refused),
+    never followed."""
     out: list[Path] = []
     for entry in sorted(folder.iterdir()):
-        if entry.is_dir() and not entry.name.startswith("."):
+        if entry.is_dir() and not entry.is_symlink() and not entry.name.startswith("."):
             out.extend(sorted(p for p in entry.iterdir() if _is_candidate(p)))
         elif _is_candidate(entry) and entry.name != README:
             out.append(entry)
     return out
 
 
+def _regular(path: Path) -> bool:
+    return stat.S_ISREG(path.lstat().st_mode)
+
+
 def _is_candidate(path: Path) -> bool:
     name = path.name
-    return path.is_file() and not name.startswith(".") and not name.lower().endswith(_PARTIAL)
+    if name.startswith(".") or name.lower().endswith(_PARTIAL):
+        return False
+    return not (path.is_dir() and not path.is_symlink())  # a real subfolder is entered, not judged
 
 
 def _found(folder: Path, path: Path) -> FoundFile:
+    relative = path.relative_to(folder).as_posix()
+    if not _regular(path):
+        # Judged by its name and kind only: never opened, never followed.
+        # Named by its path and kind: the fingerprint must still end unique to the file.
+        kind = hashlib.sha256(f"{relative}:{stat.S_IFMT(path.lstat().st_mode)}".encode()).hexdigest()
+        return FoundFile(name=relative, size=0, fingerprint=f"{relative}:{kind[:32]}", regular=False)
     digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as fh:
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    relative = path.relative_to(folder).as_posix()
     return FoundFile(
         name=relative,
-        size=path.stat().st_size,
+        size=path.lstat().st_size,
         fingerprint=f"{relative}:{digest.hexdigest()}",
         link=path.resolve().as_uri(),
         md5=digest.hexdigest(),

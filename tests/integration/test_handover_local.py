@@ -7,6 +7,7 @@ import email.policy
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -404,3 +405,53 @@ def test_delivered_passwords_are_kept_nowhere(dispatched: Services, home: Path) 
     for order in dispatched.store.list():
         assert PLANTED not in json.dumps(detail(order), ensure_ascii=False)
         assert all(PLANTED not in h.comment for h in order.history)
+
+
+# ----- hostile folders: symlinks, devices, FIFOs are never followed or read -----
+
+
+def _everything_written(svc: Services, home: Path) -> str:
+    """All a buyer, the team or the CRM could ever see: messages, CRM, histories, proofs."""
+    texts = [p.read_text(errors="replace") for p in (home / "outbox").glob("*.eml")]
+    if (home / "crm.csv").exists():
+        texts.append((home / "crm.csv").read_text(errors="replace"))
+    for order in svc.store.list():
+        texts += [h.comment for h in order.history] + [f"{p.name} {p.link}" for p in order.proofs]
+    return "\n".join(texts)
+
+
+def test_a_symlinked_proof_a_symlinked_folder_and_a_fifo_are_refused_unread(
+    dispatched: Services, tmp_path: Path
+) -> None:
+    svc, home = dispatched, dispatched.settings.home
+    secret = tmp_path / "outside" / "server-secret.png"
+    secret.parent.mkdir()
+    secret.write_bytes(PNG + PLANTED.encode())
+    (tmp_path / "outside" / "CATATAN.txt").write_text(PLANTED)
+    # INV-0002 (Instagram followers: a PNG is its proof): the "proof" and the "note" are links
+    # to files outside; INV-0003: a FIFO that would block any reader; INV-0010's whole folder
+    # is replaced by a link to a folder outside.
+    (home / "drive" / "INV-0002" / "bukti.png").symlink_to(secret)
+    (home / "drive" / "INV-0002" / "CATATAN.txt").symlink_to(tmp_path / "outside" / "CATATAN.txt")
+    (home / "drive" / "INV-0002" / "kiriman").symlink_to(tmp_path / "outside", target_is_directory=True)
+    os.mkfifo(home / "drive" / "INV-0003" / "bukti.pdf")
+    for name in os.listdir(home / "drive" / "INV-0010"):
+        (home / "drive" / "INV-0010" / name).unlink()
+    (home / "drive" / "INV-0010").rmdir()
+    (home / "drive" / "INV-0010").symlink_to(tmp_path / "outside", target_is_directory=True)
+
+    _run_all(svc)
+
+    for order_id in ("INV-0002", "INV-0003", "INV-0010"):
+        assert svc.store.get(order_id).status == S.DISPATCHED, order_id
+    refused = {p.name: p.reason for p in svc.store.get("INV-0002").proofs}
+    assert set(refused) == {"bukti.png", "CATATAN.txt", "kiriman"}
+    assert all("Not a regular file" in reason for reason in refused.values())
+    assert [p.name for p in svc.store.get("INV-0003").proofs] == ["bukti.pdf"]
+    assert svc.store.get("INV-0010").proofs == []  # a linked folder is not looked into at all
+    written = _everything_written(svc, home)
+    assert PLANTED not in written and "file://" + str(secret) not in written
+    # The division hears once per refused file, and not again on the next pass.
+    rejected = len(_rejections(svc, "INV-0002"))
+    _run_all(svc)
+    assert len(_rejections(svc, "INV-0002")) == rejected == 3
