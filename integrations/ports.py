@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from fulfil.core.handover import FoundFile
+from fulfil.core.identity import KnownResponse
+from fulfil.core.order import Order
+from fulfil.core.status import OrderStatus
+
+if TYPE_CHECKING:  # the records live with the store that writes them
+    from integrations.store.store import OutboxMessage, QueuedTrace
 
 
 class AdapterError(Exception):
@@ -24,12 +32,12 @@ class SourceTable:
     """A form export as read: its headers and its rows (header -> text), nothing interpreted."""
 
     name: str
-    headers: list[str]
-    rows: list[dict[str, str]]
+    headers: builtins.list[str]
+    rows: builtins.list[dict[str, str]]
 
 
 class OrderSource(Protocol):
-    def read(self) -> list[SourceTable]: ...
+    def read(self) -> builtins.list[SourceTable]: ...
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ class CrmSheet(Protocol):
         """Write rows keyed by the first column: update the row with that ID, or append one."""
         ...
 
-    def rows(self) -> list[dict[str, str]]: ...
+    def rows(self) -> builtins.list[dict[str, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -122,3 +130,77 @@ class ReportShelf(Protocol):
         """Keep the report files where managers look, replacing any of the same name (a rerun on the
         same day leaves one copy of each); return a link per file name."""
         ...
+
+
+# ----- the order store: the SQL store (integrations/store) and the in-memory one
+# (fulfil/testing/memory_store.py) both keep this contract (tests/integration/test_store_contract.py)
+
+
+class FormResponses(Protocol):
+    """Form responses fulfil has named (see fulfil/core/identity.py)."""
+
+    def by_keys(self, keys: Iterable[str]) -> dict[str, KnownResponse]: ...
+    def at_rows(self, rows: Iterable[int]) -> builtins.list[KnownResponse]: ...
+    def with_answers(self, answers: Iterable[str]) -> builtins.list[KnownResponse]: ...
+    def remember(self, known: Sequence[KnownResponse]) -> None: ...
+
+
+class OrderRepository(Protocol):
+    def find(self, order_id: str) -> Order | None: ...
+    def get(self, order_id: str) -> Order: ...
+    def list(self, statuses: Iterable[OrderStatus] | None = None) -> builtins.list[Order]: ...
+    def get_many(self, order_ids: Iterable[str]) -> builtins.list[Order]: ...
+    def watched_ids(
+        self,
+        always: Iterable[OrderStatus],
+        recent: Iterable[OrderStatus],
+        since: datetime,
+        *,
+        among: Iterable[str] | None = None,
+    ) -> builtins.list[str]: ...
+    def save(self, order: Order, messages: Iterable[OutboxMessage] = ()) -> None:
+        """The order, its new history and its new messages in one go; StaleOrder if it changed."""
+
+
+class Outbox(Protocol):
+    def claim_messages(
+        self, owner: str, limit: int = 500, after_id: int = 0
+    ) -> builtins.list[OutboxMessage]: ...
+    def mark_sent(self, message_id: int, at: datetime, owner: str | None = None) -> None: ...
+    def mark_failed(
+        self, message_id: int, error: str, *, permanent: bool, owner: str | None = None
+    ) -> None: ...
+    def messages(self, order_id: str | None = None) -> builtins.list[OutboxMessage]: ...
+    def failed_messages(self) -> builtins.list[OutboxMessage]: ...
+    def retry_failed(self, message_ids: Iterable[int] | None = None) -> builtins.list[OutboxMessage]: ...
+    def sent_times(self, order_ids: Iterable[str], kind: str) -> dict[str, datetime]: ...
+    def sent_at(self, order_id: str, kind: str) -> datetime | None: ...
+
+
+class CrmSync(Protocol):
+    def crm_stale(self, limit: int = 5000) -> builtins.list[Order]: ...
+    def in_crm_unrecorded(self) -> builtins.list[str]: ...
+    def crm_synced(self, versions: dict[str, int]) -> None: ...
+
+
+class TraceBacklog(Protocol):
+    def history_mark(self) -> int: ...
+    def changed_since(self, mark: int, upto: int | None = None) -> dict[str, int]: ...
+    def queue_traces(self, changes: dict[str, int], run_name: str) -> None: ...
+    def claim_traces(self, limit: int) -> builtins.list[QueuedTrace]: ...
+    def trace_backlog_size(self) -> int: ...
+
+
+class Cursors(Protocol):
+    def get_cursor(self, name: str) -> str | None: ...
+    def set_cursor(self, name: str, value: str) -> None: ...
+    def claim_cursor(self, name: str, owner: str) -> bool: ...
+    def release_cursor(self, name: str, owner: str) -> None: ...
+
+
+@runtime_checkable
+class Store(OrderRepository, Outbox, CrmSync, TraceBacklog, Cursors, Protocol):
+    """Everything the use cases keep: one object, one port per concern."""
+
+    @property
+    def responses(self) -> FormResponses: ...

@@ -7,6 +7,7 @@ nothing across processes; the multi-process guarantees are the real store's (tes
 
 from __future__ import annotations
 
+import builtins
 import copy
 import dataclasses
 import threading
@@ -60,11 +61,11 @@ class MemoryResponses:
     def by_keys(self, keys: Iterable[str]) -> dict[str, KnownResponse]:
         return {k: self._known[k] for k in set(keys) if k in self._known}
 
-    def at_rows(self, rows: Iterable[int]) -> list[KnownResponse]:
+    def at_rows(self, rows: Iterable[int]) -> builtins.list[KnownResponse]:
         wanted = set(rows)
         return [k for k in self._known.values() if k.row_number in wanted]
 
-    def with_answers(self, answers: Iterable[str]) -> list[KnownResponse]:
+    def with_answers(self, answers: Iterable[str]) -> builtins.list[KnownResponse]:
         wanted = set(answers)
         return [k for k in self._known.values() if k.answers in wanted]
 
@@ -78,9 +79,9 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._orders: dict[str, _Row] = {}
-        self._history: list[_HistoryRow] = []
+        self._history: builtins.list[_HistoryRow] = []
         self._outbox: dict[int, dict[str, Any]] = {}
-        self._traces: list[tuple[int, QueuedTrace]] = []
+        self._traces: builtins.list[tuple[int, QueuedTrace]] = []
         self._cursors: dict[str, str] = {}
         self._ids = 0
         self.responses = MemoryResponses()
@@ -108,13 +109,13 @@ class MemoryStore:
             raise UnknownOrder(f"no order with ID {order_id!r} (see `fulfil orders list`)")
         return order
 
-    def list(self, statuses: Iterable[OrderStatus] | None = None) -> list[Order]:
+    def list(self, statuses: Iterable[OrderStatus] | None = None) -> builtins.list[Order]:
         wanted = None if statuses is None else set(statuses)
         with self._lock:
             rows = [r for _, r in sorted(self._orders.items()) if wanted is None or r.order.status in wanted]
             return [self._out(r) for r in rows]
 
-    def get_many(self, order_ids: Iterable[str]) -> list[Order]:
+    def get_many(self, order_ids: Iterable[str]) -> builtins.list[Order]:
         wanted = set(order_ids)
         with self._lock:
             return [self._out(r) for i, r in sorted(self._orders.items()) if i in wanted]
@@ -126,7 +127,7 @@ class MemoryStore:
         since: datetime,
         *,
         among: Iterable[str] | None = None,
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         always, recent = set(always), set(recent)
         pool = None if among is None else set(among)
         with self._lock:
@@ -156,7 +157,7 @@ class MemoryStore:
             for order_id, seq in changes.items():
                 self._traces.append((self._next_id(), QueuedTrace(order_id, seq, run_name[:128])))
 
-    def claim_traces(self, limit: int) -> list[QueuedTrace]:
+    def claim_traces(self, limit: int) -> builtins.list[QueuedTrace]:
         if limit <= 0:
             return []
         with self._lock:
@@ -226,12 +227,12 @@ class MemoryStore:
             **{**{k: v for k, v in m.items() if k in fields}, "id": message_id, "tells_buyer": False}
         )
 
-    def pending_messages(self, limit: int = 500) -> list[OutboxMessage]:
+    def pending_messages(self, limit: int = 500) -> builtins.list[OutboxMessage]:
         with self._lock:
             ids = [i for i, m in sorted(self._outbox.items()) if m["state"] == PENDING][:limit]
             return [self._as_message(i) for i in ids]
 
-    def claim_messages(self, owner: str, limit: int = 500, after_id: int = 0) -> list[OutboxMessage]:
+    def claim_messages(self, owner: str, limit: int = 500, after_id: int = 0) -> builtins.list[OutboxMessage]:
         now = _now()
         with self._lock:
             holders = {m["claimed_by"] for m in self._outbox.values() if m["state"] == SENDING}
@@ -276,17 +277,17 @@ class MemoryStore:
                 claim_expires=None,
             )
 
-    def messages(self, order_id: str | None = None) -> list[OutboxMessage]:
+    def messages(self, order_id: str | None = None) -> builtins.list[OutboxMessage]:
         with self._lock:
             ids = [
                 i for i, m in sorted(self._outbox.items()) if order_id is None or m["order_id"] == order_id
             ]
             return [self._as_message(i) for i in ids]
 
-    def failed_messages(self) -> list[OutboxMessage]:
+    def failed_messages(self) -> builtins.list[OutboxMessage]:
         return [m for m in self.messages() if m.state == FAILED]
 
-    def retry_failed(self, message_ids: Iterable[int] | None = None) -> list[OutboxMessage]:
+    def retry_failed(self, message_ids: Iterable[int] | None = None) -> builtins.list[OutboxMessage]:
         wanted = None if message_ids is None else set(message_ids)
         with self._lock:
             ids = [
@@ -314,11 +315,11 @@ class MemoryStore:
 
     # ----- the CRM projection -----
 
-    def crm_stale(self, limit: int = 5000) -> list[Order]:
+    def crm_stale(self, limit: int = 5000) -> builtins.list[Order]:
         with self._lock:
             return [self._out(r) for _, r in sorted(self._orders.items()) if r.crm_dirty][:limit]
 
-    def in_crm_unrecorded(self) -> list[str]:
+    def in_crm_unrecorded(self) -> builtins.list[str]:
         with self._lock:
             return [
                 i

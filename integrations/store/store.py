@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -149,7 +150,7 @@ class OrderStore:
             raise UnknownOrder(f"no order with ID {order_id!r} (see `fulfil orders list`)")
         return order
 
-    def list(self, statuses: Iterable[OrderStatus] | None = None) -> list[Order]:
+    def list(self, statuses: Iterable[OrderStatus] | None = None) -> builtins.list[Order]:
         if statuses is None:
             return self._load(None)
         return self._load(orders.c.status.in_([str(s) for s in statuses]))
@@ -161,7 +162,7 @@ class OrderStore:
         since: datetime,
         *,
         among: Iterable[str] | None = None,
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """IDs of orders in `always`, or in `recent` and changed since `since`; no rows loaded."""
         query = select(orders.c.order_id).where(
             or_(
@@ -172,16 +173,16 @@ class OrderStore:
         with self.engine.connect() as conn:
             if among is None:
                 return list(conn.execute(query.order_by(orders.c.order_id)).scalars())
-            found: list[str] = []
+            found: builtins.list[str] = []
             for chunk in _chunks(list(among), 500):
                 found.extend(conn.execute(query.where(orders.c.order_id.in_(chunk))).scalars())
             return sorted(found)
 
-    def get_many(self, order_ids: Iterable[str]) -> list[Order]:
+    def get_many(self, order_ids: Iterable[str]) -> builtins.list[Order]:
         ids = list(order_ids)
         return self._load(orders.c.order_id.in_(ids)) if ids else []
 
-    def _load(self, where) -> list[Order]:  # type: ignore[no-untyped-def]
+    def _load(self, where) -> builtins.list[Order]:  # type: ignore[no-untyped-def]
         query = select(orders).order_by(orders.c.order_id)
         if where is not None:
             query = query.where(where)
@@ -236,7 +237,7 @@ class OrderStore:
         with self.engine.begin() as conn:
             conn.execute(insert(trace_backlog), rows)
 
-    def claim_traces(self, limit: int) -> list[QueuedTrace]:
+    def claim_traces(self, limit: int) -> builtins.list[QueuedTrace]:
         """Take the oldest `limit` queued changes off the backlog, so two runs never both write one."""
         if limit <= 0:
             return []
@@ -334,12 +335,12 @@ class OrderStore:
 
     # ----- the outbox -----
 
-    def pending_messages(self, limit: int = 500) -> list[OutboxMessage]:
+    def pending_messages(self, limit: int = 500) -> builtins.list[OutboxMessage]:
         q = select(outbox).where(outbox.c.state == PENDING).order_by(outbox.c.id).limit(limit)
         with self.engine.connect() as conn:
             return [_to_message(r) for r in conn.execute(q).mappings()]
 
-    def claim_messages(self, owner: str, limit: int = 500, after_id: int = 0) -> list[OutboxMessage]:
+    def claim_messages(self, owner: str, limit: int = 500, after_id: int = 0) -> builtins.list[OutboxMessage]:
         """Take up to `limit` unsent messages above `after_id` for `owner` to send: pending ones,
         and those whose sender's lease ran out or whose sender (on this host) died. Nobody else
         sends them while the claim holds (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer
@@ -377,10 +378,10 @@ class OrderStore:
             taken = conn.execute(claim).mappings()
             return sorted((_to_message(r) for r in taken), key=lambda m: m.id)
 
-    def failed_messages(self) -> list[OutboxMessage]:
+    def failed_messages(self) -> builtins.list[OutboxMessage]:
         return [m for m in self.messages() if m.state == FAILED]
 
-    def retry_failed(self, message_ids: Iterable[int] | None = None) -> list[OutboxMessage]:
+    def retry_failed(self, message_ids: Iterable[int] | None = None) -> builtins.list[OutboxMessage]:
         """Put failed messages (these, or all) back in the queue with fresh attempts; the next
         send delivers each once. Sent and pending messages are left as they are."""
         wanted = None if message_ids is None else list(message_ids)
@@ -391,7 +392,7 @@ class OrderStore:
             ).mappings()
             return sorted((_to_message(r) for r in requeued), key=lambda m: m.id)
 
-    def messages(self, order_id: str | None = None) -> list[OutboxMessage]:
+    def messages(self, order_id: str | None = None) -> builtins.list[OutboxMessage]:
         q = select(outbox).order_by(outbox.c.id)
         if order_id is not None:
             q = q.where(outbox.c.order_id == order_id)
@@ -428,11 +429,11 @@ class OrderStore:
 
     # ----- the CRM projection -----
 
-    def crm_stale(self, limit: int = 5000) -> list[Order]:
+    def crm_stale(self, limit: int = 5000) -> builtins.list[Order]:
         """Orders whose CRM row does not yet show their latest change."""
         return self._load(orders.c.crm_dirty.is_(True))[:limit]
 
-    def in_crm_unrecorded(self) -> list[str]:
+    def in_crm_unrecorded(self) -> builtins.list[str]:
         """Orders whose CRM row is written (flag clear) but that are not yet marked recorded."""
         query = select(orders.c.order_id).where(
             orders.c.status == str(OrderStatus.PROOF_RECEIVED), orders.c.crm_dirty.is_(False)
@@ -522,7 +523,7 @@ class OrderStore:
                 conn.execute(insert(cursors).values(name=name, value=value))
 
 
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+def _chunks(items: builtins.list[str], size: int) -> Iterable[list[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
@@ -557,7 +558,7 @@ def _to_row(order: Order) -> dict:
     }
 
 
-def _to_order(row, entries: list[HistoryEntry]) -> Order:  # type: ignore[no-untyped-def]
+def _to_order(row, entries: builtins.list[HistoryEntry]) -> Order:  # type: ignore[no-untyped-def]
     return Order(
         order_id=row["order_id"],
         status=OrderStatus(row["status"]),

@@ -13,6 +13,7 @@ from fulfil.core.identity import KnownResponse
 from fulfil.core.order import SYSTEM, HistoryEntry, Order
 from fulfil.core.status import OrderStatus as S
 from fulfil.testing.memory_store import MemoryStore
+from integrations.ports import Store
 from integrations.store import OrderStore, OutboxMessage, StaleOrder
 from tests.conftest import NOW
 
@@ -53,6 +54,10 @@ def _order(order_id: str, status: S = S.RECEIVED, *, told: bool = False) -> Orde
 
 def _msg(order_id: str, kind: str = "confirmation", *, buyer: bool = True) -> OutboxMessage:
     return OutboxMessage(order_id, kind, f"{order_id}@example.com", "Subjek", "Isi", tells_buyer=buyer)
+
+
+def test_each_store_has_every_port(any_store) -> None:  # type: ignore[no-untyped-def]
+    assert isinstance(any_store, Store)
 
 
 def test_an_order_comes_back_as_saved_and_a_stale_copy_is_refused(any_store) -> None:  # type: ignore[no-untyped-def]
