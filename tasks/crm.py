@@ -5,10 +5,10 @@ from __future__ import annotations
 from prefect import task
 
 from fulfil.usecases import crm as uc
-from tasks._runtime import log, services
+from tasks._runtime import log, services, worth_retrying
 
 
-@task(name="sync-crm-rows", retries=2, retry_delay_seconds=[2, 10])
+@task(name="sync-crm-rows", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=worth_retrying)
 def sync_crm_rows() -> list[str]:
     """Write every CRM row whose order changed since it was last written."""
     written = uc.sync_crm_rows(services())

@@ -5,10 +5,10 @@ from __future__ import annotations
 from prefect import task
 
 from fulfil.usecases import digest as uc
-from tasks._runtime import log, services
+from tasks._runtime import log, services, worth_retrying
 
 
-@task(name="send-daily-digest", retries=2, retry_delay_seconds=[10, 60])
+@task(name="send-daily-digest", retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=worth_retrying)
 def send_daily_digest() -> bool:
     sent = uc.send_digest(services())
     log("daily digest sent to ops" if sent else "today's digest was already sent")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from prefect import task
 
 from fulfil.usecases import dispatch as uc
-from tasks._runtime import log, services
+from tasks._runtime import log, services, worth_retrying
 
 
-@task(name="open-proof-folders", retries=2, retry_delay_seconds=[2, 10])
+@task(name="open-proof-folders", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=worth_retrying)
 def open_proof_folders(order_ids: list[str] | None = None) -> dict[str, str]:
     """Find or create a proof folder for every order ready to dispatch among these (all if None)."""
     svc = services()

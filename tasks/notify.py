@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import task
 
 from fulfil.usecases import notify as uc
-from tasks._runtime import log, services
+from tasks._runtime import log, services, worth_retrying
 
 
 @task(name="complete-orders")
@@ -23,7 +23,7 @@ def check_delivery(report: uc.SendReport) -> None:
     uc.check_delivered(report)
 
 
-@task(name="send-outbox", retries=2, retry_delay_seconds=[5, 30])
+@task(name="send-outbox", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=worth_retrying)
 def send_outbox() -> uc.SendReport:
     report = uc.send_pending(services())
     log(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from prefect import task
 
 from fulfil.usecases import proofs as uc
-from tasks._runtime import log, services
+from tasks._runtime import log, services, worth_retrying
 
 
-@task(name="scan-proof-folders", retries=2, retry_delay_seconds=[2, 10])
+@task(name="scan-proof-folders", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=worth_retrying)
 def scan_proof_folders(order_ids: list[str] | None = None) -> uc.Scan:
     svc = services()
     watched = uc.orders_to_watch(svc, order_ids)

@@ -9,7 +9,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from fulfil.usecases import report as uc
-from tasks._runtime import log, services
+from tasks._runtime import log, services, worth_retrying
 
 NO_COMPLETED_ROW = {"per": "-", "nama / name": uc.NONE_COMPLETED}
 
@@ -28,7 +28,7 @@ def write_report(days: int = 14) -> dict[str, str]:
     return {"csv": str(made.csv), "markdown": str(made.markdown), "chart": str(made.chart)}
 
 
-@task(name="shelve-report", retries=2, retry_delay_seconds=[10, 60])
+@task(name="shelve-report", retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=worth_retrying)
 def shelve_report(files: list[str]) -> dict[str, str]:
     # Retried safely: a file already on the shelf is replaced, never added twice.
     links = uc.shelve(services(), [Path(f) for f in files])
