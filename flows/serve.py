@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from prefect import Flow, serve
@@ -23,6 +23,9 @@ from flows.intake import intake
 from flows.watch_proofs import watch_proofs
 from fulfil.core.errors import ConfigError
 from fulfil.settings import Settings
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
 
 # The folder that holds flows/: the repository, or site-packages for a non-editable install.
 # A worker's run starts there (prefect.yaml's pull step does the same), so entrypoints such as
@@ -128,14 +131,18 @@ def deployments(settings: Settings) -> list[Planned]:
 
 def serve_all(settings: Settings) -> None:
     """Serve every deployment from this process until interrupted (`fulfil serve`)."""
+    # to_deployment and apply are sync_compatible: called from sync code they return the value.
     serve(
         *(
-            p.flow.to_deployment(
-                name=p.name,
-                description=p.description,
-                tags=p.tags,
-                schedules=p.schedules,
-                parameters=p.parameters,
+            cast(
+                "RunnerDeployment",
+                p.flow.to_deployment(
+                    name=p.name,
+                    description=p.description,
+                    tags=p.tags,
+                    schedules=p.schedules,
+                    parameters=p.parameters,
+                ),
             )
             for p in deployments(settings)
         )
@@ -194,5 +201,5 @@ def deploy_all(settings: Settings, pool: str) -> list[UUID]:
             parameters=p.parameters,
             work_pool_name=pool,
         )
-        ids.append(made.apply(work_pool_name=pool))
+        ids.append(cast(UUID, cast(RunnerDeployment, made).apply(work_pool_name=pool)))
     return ids

@@ -14,7 +14,7 @@ from uuid import UUID
 from prefect import get_run_logger, task
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import ArtifactCreate
-from prefect.context import FlowRunContext, get_run_context
+from prefect.context import FlowRunContext, TaskRunContext
 from prefect.utilities.asyncutils import run_coro_as_sync
 
 from fulfil.usecases import traces as uc
@@ -37,8 +37,11 @@ def publish_order_traces(mark: int) -> int:
     svc = services()
     run = FlowRunContext.get()
     base = run.flow_run.name.split(" · ")[0] if run and run.flow_run else "run"
-    task_run = get_run_context().task_run
+    context = TaskRunContext.get()
+    assert context is not None, "publish-order-traces runs as a task"
+    task_run = context.task_run
     flow_run_id = task_run.flow_run_id
+    assert flow_run_id is not None, "publish-order-traces runs inside a flow"
     changes = uc.run_changes(svc, mark, f"{base} ({str(flow_run_id)[:8]})")
     logger = get_run_logger()
     for change in changes:

@@ -59,8 +59,8 @@ class Step(StrEnum):
 def next_step(order: Order, service: Service | None) -> Step:
     """The one step that can move this order now; the status alone decides it."""
     if order.status in EDITABLE:
-        ready = not order.problems and order.paid and service is not None
-        return Step.DISPATCH if ready and service.can_dispatch else Step.NOTHING
+        ready = service is not None and service.can_dispatch and not order.problems and order.paid
+        return Step.DISPATCH if ready else Step.NOTHING
     if order.is_waiting_for_proof:
         return Step.WAIT_FOR_PROOF
     if order.status == OrderStatus.PROOF_RECEIVED:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
@@ -13,7 +13,7 @@ from fulfil.core.pipeline import BUYER_KINDS, MessageKind
 from integrations.store import OutboxMessage, StaleOrder
 
 # A decision changes the order and returns the messages to queue, or None when nothing changed.
-Decision = Callable[[Order], list[str] | list[MessageKind] | None]
+Decision = Callable[[Order], Sequence[str] | None]
 
 
 def recipient(svc: Services, order: Order, kind: MessageKind | str) -> str:
@@ -29,7 +29,9 @@ def recipient(svc: Services, order: Order, kind: MessageKind | str) -> str:
     return division.lead.email if kind == MessageKind.OVERDUE_ALERT else division.email
 
 
-def outbox_messages(svc: Services, order: Order, keys: list[str], **extra: Any) -> list[OutboxMessage]:
+def outbox_messages(
+    svc: Services, order: Order, keys: Sequence[str], **extra: Any
+) -> list[OutboxMessage]:
     """Render the messages the core asked for. A key is a kind, or `kind:qualifier` for kinds
     sent once per file (the qualifier ends the fingerprint of the file it is about)."""
     out = []

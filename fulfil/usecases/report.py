@@ -385,7 +385,9 @@ def _time_to_proof(ax: Axes, hours: pd.Series) -> None:
 
 def _legend_above_bars(ax: Axes) -> None:
     ax.set_ylim(0, ax.get_ylim()[1] * 1.35)  # head room so the legend hides no bar
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize="small", loc="upper left")
 
 

@@ -52,7 +52,8 @@ def build_email(envelope: Envelope, *, when: datetime | None = None, with_html: 
     if with_html or envelope.html or envelope.inline:
         html_text = envelope.html or html_of(envelope.body, envelope.inline)
         msg.add_alternative(html_text, subtype="html", charset="utf-8")
-        html_part = msg.get_payload()[-1]
+        html_part = msg.get_body(("html",))
+        assert isinstance(html_part, EmailMessage)
         for image in envelope.inline:
             html_part.add_related(
                 image.data,
