@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -114,7 +115,7 @@ def validate(
     return out
 
 
-def _check_quantity(raw: str, service: Service | None, problem) -> int | None:
+def _check_quantity(raw: str, service: Service | None, problem: Callable[[Problem], None]) -> int | None:
     text = raw.strip().replace("_", "")
     if len(text) > 20:
         # Far beyond any quantity, and int() refuses strings of thousands of digits.
@@ -166,7 +167,7 @@ def _check_quantity(raw: str, service: Service | None, problem) -> int | None:
 
 
 def _check_deadline(
-    draft: OrderDraft, service: Service | None, *, now: datetime, tz: str, problem
+    draft: OrderDraft, service: Service | None, *, now: datetime, tz: str, problem: Callable[[Problem], None]
 ) -> datetime | None:
     raw = draft.deadline.strip()
     if not raw:

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.sql import ColumnElement
 
 from fulfil.core.errors import FulfilError, UnknownOrder
 from fulfil.core.order import Delivered, HistoryEntry, Order, Problem, ProofFile, TeamNote
@@ -599,7 +600,7 @@ def _awaited(conn: Connection, messages: Iterable[OutboxMessage], order_id: str)
     return None if state == SENT else kind
 
 
-def _held_by(owner: str | None) -> list:  # type: ignore[type-arg]
+def _held_by(owner: str | None) -> builtins.list[ColumnElement[bool]]:
     """The condition that `owner` still holds the message's claim (none: an admin's direct edit)."""
     if owner is None:
         return []
