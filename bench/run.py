@@ -61,7 +61,7 @@ class Plan:
 
 FULL = Plan("full", 1_000, 200, 1_000, (1_000, 10_000, 100_000), 10_000)
 QUICK = Plan("quick", 200, 50, 200, (1_000, 10_000), 2_000)
-MEASURES = ("overhead", "rss", "latency", "sheets", "polls")
+MEASURES = ("overhead", "rss", "latency", "sheets", "polls", "quotas")
 
 # A team drops proofs at this pace while the watcher runs (5 a second: a busy shop's afternoon).
 DROP_INTERVAL_S = 0.2
@@ -285,7 +285,8 @@ def google_services(home: Path, config: Path, fake: Any, key_json: str) -> Any:
     from fulfil.testing.world import build_world
 
     world = build_world(fake)
-    env = world.environment(key_json)
+    # The shop's own sign-in: Google refuses a service account's files in a My Drive folder.
+    env = world.environment()
     fields = {
         k.removeprefix("FULFIL_").lower(): v
         for k, v in env.items()
@@ -726,6 +727,119 @@ def measure_sheets(ws: Workspace, plan: Plan, report: Report, key_json: str) -> 
 
 
 # ---------------------------------------------------------------------------------------------
+# quota_*: a bulk import dispatched and completed on the fake with Google's quotas enforced
+
+
+def measure_quotas(
+    ws: Workspace, plan: Plan, report: Report, key_json: str, *, drive_per_minute: int = 12_000
+) -> None:
+    """N orders imported at once, each dispatched (a Drive folder) and, once its proof is in,
+    recorded and completed, against the fake with Google's quotas (Sheets 60 reads and 60 writes
+    a minute per user, Drive 12,000 a minute per user, or `drive_per_minute` to make Drive's
+    bite) and the default retry policy, sleeping for real. A step that raises is counted and the
+    pass goes on (as the next scheduled run would); the watch runs until every order is
+    completed, at most 10 passes."""
+    from fulfil.testing.fake_google import FOLDER_MIME, FakeGoogle
+    from integrations.gdrive.drive import ORDER_KEY
+
+    orders = make_orders(plan.orders, prefix="QTA")
+    home = ws.home("quotas")
+    label = "" if drive_per_minute == 12_000 else f".drive_{drive_per_minute}_per_min"
+    failed: list[str] = []
+
+    def step(name: str, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except Exception as exc:  # a failed step: counted, never fatal to the run
+            failed.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+            return None
+
+    with FakeGoogle(drive_per_minute=drive_per_minute) as fake:
+        assert fake.sheets_per_minute == 60
+        svc = google_services(home, ws.config, fake, key_json)
+        try:
+            source = write_csv(orders, home.parent / f"{home.name}-orders.csv")
+            _, intake_s = timed(step, "intake", plain_intake, svc, source)
+            dispatched = count_status(svc, "dispatched")
+            step("prime cursor", prime_cursor, svc)
+            for order in orders:  # the team, not timed
+                name, content = proof_file(order.service, order.quantity)
+                fake.add_file(name, content, svc.proofs.folder_id(order.order_id))
+            passes, watch_s = 0, 0.0
+            while count_status(svc, "completed") < len(orders) and passes < 10:
+                passes += 1
+                _, seconds = timed(step, "watch", plain_watch, svc)
+                watch_s += seconds
+            completed = count_status(svc, "completed")
+            per_order: dict[str, int] = {}
+            for f in fake.files():
+                tag = (f.get("appProperties") or {}).get(ORDER_KEY)
+                if f["mimeType"] == FOLDER_MIME and tag and not f.get("trashed"):
+                    per_order[tag] = per_order.get(tag, 0) + 1
+            requests = list(fake.requests)
+        finally:
+            close(svc)
+    twins = sum(n - 1 for n in per_order.values() if n > 1)
+    sheets_reads = sum(1 for r in requests if r.api == "sheets" and r.method in ("GET", "HEAD"))
+    sheets_writes = sum(1 for r in requests if r.api == "sheets") - sheets_reads
+    drive = sum(1 for r in requests if r.api == "drive")
+    throttled_sheets = sum(1 for r in requests if r.api == "sheets" and r.status == 429 and not r.fault)
+    throttled_drive = sum(1 for r in requests if r.api == "drive" and r.status == 403 and not r.fault)
+    # What Google's per-minute quotas allow at best: each metric's calls over its rate.
+    floor_s = 60 * max(sheets_reads / 60, sheets_writes / 60, drive / drive_per_minute)
+    wall_s = intake_s + watch_s
+    detail = {
+        "orders": len(orders),
+        "dispatched": dispatched,
+        "completed": completed,
+        "folders_missing": len(orders) - len(per_order),
+        "watch_passes": passes,
+        "intake_s": intake_s,
+        "watch_s": watch_s,
+        "sheets_reads": sheets_reads,
+        "sheets_writes": sheets_writes,
+        "drive_calls": drive,
+        "sheets_429": throttled_sheets,
+        "drive_403": throttled_drive,
+        "quota_floor_s": floor_s,
+        "failed": failed[:5],
+        "drive_per_minute": drive_per_minute,
+    }
+    ok = not failed and completed == dispatched == len(orders)
+    report.add(
+        Figure(
+            f"quota_failed_steps{label}",
+            float(len(failed)),
+            f"{len(failed)}",
+            "= 0",
+            ok,
+            f"{completed:,}/{len(orders):,} completed",
+            note=f"{dispatched:,} dispatched, {completed:,} completed in {passes} watch pass(es)",
+            detail=detail,
+        )
+    )
+    report.add(
+        Figure(
+            f"quota_twin_folders{label}",
+            float(twins),
+            f"{twins}",
+            "= 0",
+            twins == 0 and not detail["folders_missing"],
+            f"{len(per_order):,} orders with a folder",
+            detail={"orders_with_folder": len(per_order)},
+        )
+    )
+    report.note(
+        f"quota_wall_s{label}",
+        wall_s,
+        f"{wall_s:.1f} s (intake {intake_s:.1f} s + watch {watch_s:.1f} s); Google's quotas allow "
+        f"{floor_s:.1f} s at best for {sheets_reads} Sheets reads + {sheets_writes} writes "
+        f"(60/min each) and {drive:,} Drive calls ({drive_per_minute:,}/min); throttled: {throttled_sheets} "
+        f"Sheets 429, {throttled_drive} Drive 403",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # drive_calls_per_poll and poll_seconds: many orders waiting, a few new proofs
 
 
@@ -984,7 +1098,7 @@ def harness(report: Report) -> Iterator[None]:
 
 def run_all(plan: Plan, only: set[str], profile: Path | None, report: Report, ws: Workspace) -> None:
     needs_prefect = bool(only & {"overhead", "rss", "latency", "sheets"})
-    needs_google = bool(only & {"latency", "sheets", "polls"})
+    needs_google = bool(only & {"latency", "sheets", "polls", "quotas"})
     key_json = google_key() if needs_google else ""
     with harness(report) if needs_prefect else nullcontext():
         if "overhead" in only:
@@ -1000,6 +1114,11 @@ def run_all(plan: Plan, only: set[str], profile: Path | None, report: Report, ws
         if "sheets" in only:
             with stage(f"sheets_calls_per_order: {plan.sheet_orders:,} orders on fake Google"):
                 measure_sheets(ws, plan, report, key_json)
+    if "quotas" in only:
+        with stage(f"quota_*: {plan.orders:,} orders imported at once, Google's quotas on"):
+            measure_quotas(ws, plan, report, key_json)
+            # The same with Drive's limit at a quarter, so that it bites and the retries show.
+            measure_quotas(ws, plan, report, key_json, drive_per_minute=3_000)
     if "polls" in only:
         sizes = " / ".join(f"{s:,}" for s in plan.waiting)
         with stage(f"drive_calls_per_poll, poll_seconds: {sizes} orders waiting"):

@@ -23,7 +23,7 @@ from integrations.crm.local_csv import CsvCrmSheet
 from integrations.gdrive.local_folder import LocalProofFolders
 from integrations.gdrive.local_reports import LocalReportShelf
 from integrations.notifier.outbox_folder import EmlOutbox
-from integrations.ports import CrmSheet, Notifier, OrderSource, ProofStore, ReportShelf
+from integrations.ports import CrmSheet, Notifier, OrderSource, ProofStore, ReportShelf, Store
 from integrations.source.files import FileOrderSource
 from integrations.store import OrderStore
 
@@ -52,7 +52,7 @@ class GoogleClients:
 
     def credentials(self) -> Any:
         if self._credentials is None:
-            from integrations.google.clients import load_credentials
+            from integrations.google.clients import TOKEN_FILE_NAME, load_credentials
 
             s = self.settings
             secret = s.google_credentials_json
@@ -61,6 +61,7 @@ class GoogleClients:
                 key_json=secret.get_secret_value() if secret else None,
                 subject=s.google_subject,
                 api_url=s.google_api_url,
+                token_file=s.home / TOKEN_FILE_NAME,
             )
         return self._credentials
 
@@ -80,7 +81,7 @@ class GoogleClients:
 @dataclass
 class Services:
     settings: Settings
-    store: OrderStore
+    store: Store
     catalogue: Catalogue
     source_columns: SourceColumns
     crm_columns: CrmColumns
@@ -109,14 +110,15 @@ class Services:
         return self.settings.timezone
 
 
-def build(settings: Settings) -> Services:
+def build(settings: Settings, *, store: Store | None = None) -> Services:
+    """Every service from settings; `store` replaces the SQL store (the in-memory one in tests)."""
     catalogue = load_catalogue(settings.config_dir)
     crm_columns = load_crm_columns(settings.config_dir)
     uses_google = settings.proof_store == "gdrive" or "gsheet" in (settings.crm, settings.source)
     google = GoogleClients(settings) if uses_google else None
     return Services(
         settings=settings,
-        store=OrderStore.open(settings.db_url),
+        store=store if store is not None else OrderStore.open(settings.db_url),
         catalogue=catalogue,
         source_columns=load_source_columns(settings.config_dir),
         crm_columns=crm_columns,

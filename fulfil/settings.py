@@ -28,7 +28,12 @@ class Settings(BaseSettings):
     source: Literal["file", "gsheet"] = "file"
     notifier: Literal["outbox", "smtp"] = "outbox"
 
-    # Google: a service-account key (file or JSON text), or Application Default Credentials.
+    # Google: the shop's own account (`fulfil google login` keeps it in FULFIL_HOME), signed in
+    # with the shop's OAuth client (type Desktop app): its client_secret.json, as a file or text.
+    google_oauth_client_file: Path | None = None
+    google_oauth_client_json: SecretStr | None = None
+    # Or a service-account key (file or JSON text; it wins over the stored sign-in), or
+    # Application Default Credentials.
     google_credentials_file: Path | None = None
     google_credentials_json: SecretStr | None = None
     # Or the name of a prefect-gcp GcpCredentials block holding the key.

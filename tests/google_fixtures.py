@@ -1,12 +1,14 @@
-"""Fixtures for the Google adapters: a running loopback fake Google and a service-account key."""
+"""Fixtures for the Google adapters: a running loopback fake Google, the shop's sign-in to it, and
+a service-account key."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
-from fulfil.testing.fake_google import FakeGoogle
+from fulfil.testing.fake_google import SHOP_USER, FakeGoogle
 from fulfil.testing.world import SERVICE_ACCOUNT, service_account_json
 from integrations.google.retry import RetryPolicy
 
@@ -15,7 +17,7 @@ FAST = RetryPolicy(base_wait=0.001, max_wait=0.01, total_cap=5, sleep=lambda s: 
 
 
 @pytest.fixture(scope="session")
-def key_json() -> str:
+def service_account_key() -> str:
     # The token URI is replaced by FULFIL_GOOGLE_API_URL's; the default one is never called.
     return service_account_json()
 
@@ -26,4 +28,11 @@ def fake() -> Iterator[FakeGoogle]:
         yield running
 
 
-__all__ = ["FAST", "SERVICE_ACCOUNT", "fake", "key_json"]
+@pytest.fixture
+def key_json(fake: FakeGoogle) -> str:
+    """The credentials fulfil is given by default: the shop's own sign-in (as `fulfil google login`
+    stores it), a refresh token of this fake's. Files it makes are the shop user's."""
+    return json.dumps(fake.authorized_user_info(SHOP_USER))
+
+
+__all__ = ["FAST", "SERVICE_ACCOUNT", "SHOP_USER", "fake", "key_json", "service_account_key"]

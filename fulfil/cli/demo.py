@@ -75,7 +75,16 @@ def demo(
         bool,
         typer.Option(
             "--with-fake-google",
-            help="run on Google Drive and Sheets adapters against an in-process fake Google",
+            help="run on Google Drive and Sheets adapters against an in-process fake Google, "
+            "signed in as the shop's Gmail account the way `fulfil google login` does",
+        ),
+    ] = False,
+    as_service_account: Annotated[
+        bool,
+        typer.Option(
+            "--as-service-account",
+            help="with --with-fake-google: use a service account on the shop's My Drive folder "
+            "instead, and see Google refuse it at the first dispatch",
         ),
     ] = False,
 ) -> None:
@@ -92,8 +101,10 @@ def demo(
         svc = get_services()
     source = _demo_source(home)
     quiet_console_logs()
+    if as_service_account and not with_fake_google:
+        raise typer.BadParameter("only with --with-fake-google", param_hint="--as-service-account")
     if with_fake_google:
-        _on_fake_google(svc.settings, source)
+        _on_fake_google(svc.settings, source, as_service_account=as_service_account)
         return
 
     def put(order_id: str, name: str, content: bytes) -> bool:
@@ -127,8 +138,9 @@ def _run_stages(source: str | None, put) -> None:  # type: ignore[no-untyped-def
     run_flow(deadline_sweep)
 
 
-def _on_fake_google(settings: Settings, source: Path) -> None:
-    """The same demo with Drive, the CRM sheet and the form sheet on an in-process fake Google."""
+def _on_fake_google(settings: Settings, source: Path, *, as_service_account: bool = False) -> None:
+    """The same demo with Drive, the CRM sheet and the form sheet on an in-process fake Google,
+    signed in as the shop's own account (or, to show why not, as a service account)."""
     from fulfil import bootstrap
     from fulfil.cli._common import rich_progress
     from fulfil.testing.fake_google import FakeGoogle
@@ -139,11 +151,24 @@ def _on_fake_google(settings: Settings, source: Path) -> None:
         shutil.rmtree(home)  # the fake lives in memory: each run starts from an empty Google
     with FakeGoogle() as fake:
         world = build_world(fake, source)
-        env = world.environment(service_account_json())
+        env = world.environment()
+        # No key from the shell may win over the identity the demo chose.
+        identity: dict[str, object] = {
+            "google_credentials_json": None,
+            "google_credentials_file": None,
+            "google_credentials_block": "",
+            "google_subject": None,
+        }
+        if as_service_account:
+            env["FULFIL_GOOGLE_CREDENTIALS_JSON"] = service_account_json()
+            console.print("signed in as a service account; the proof folder is in the shop's My Drive")
+        else:
+            del env["FULFIL_GOOGLE_CREDENTIALS_JSON"]
+            who = _sign_in(fake, home)
+            console.print(f"signed in as {who} (the consent screen, as `fulfil google login` does)")
         fields = {k.removeprefix("FULFIL_").lower(): v for k, v in env.items()}
-        svc = bootstrap.build(
-            settings.model_copy(update={"home": home, **Settings(**fields).model_dump(include=set(fields))})
-        )
+        chosen = Settings.model_validate(fields).model_dump(include=set(fields))
+        svc = bootstrap.build(settings.model_copy(update={"home": home, **identity, **chosen}))
         svc.progress = rich_progress
         bootstrap.use(svc)
         console.print(f"fake Google at {fake.base_url}; orders are read from its form responses sheet")
@@ -170,6 +195,22 @@ def _on_fake_google(settings: Settings, source: Path) -> None:
             highlight=False,
         )
         console.print(f"CRM rows in the fake sheet: {len(svc.crm.rows())}; store and outbox in {home}")
+
+
+def _sign_in(fake, home: Path) -> str:  # type: ignore[no-untyped-def]
+    """`fulfil google login`'s own code against the fake: open the consent address (the fake's
+    browser user consents at once), hand back where the browser ended, keep the sign-in."""
+    import requests
+
+    from integrations.google.clients import TOKEN_FILE_NAME
+    from integrations.google.signin import Login, account_of, save_token
+
+    login = Login(fake.oauth_client_config(), api_url=fake.base_url)
+    consent = requests.get(login.authorization_url(), allow_redirects=False, timeout=10)
+    credentials = login.finish(consent.headers.get("Location", ""))
+    account = account_of(credentials, fake.base_url)
+    save_token(home / TOKEN_FILE_NAME, credentials, account)
+    return account
 
 
 def _where_to_look(svc, home: Path) -> None:  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo_cmd.demo)
     app.command("doctor")(google.doctor)
     app.add_typer(google.dev, name="dev")
+    app.add_typer(google.google_app, name="google")
 
 
 def intake(

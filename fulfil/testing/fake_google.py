@@ -5,6 +5,13 @@ so the project's Google adapters run unchanged against it. State lives in memory
 tests arrange it through helpers that act like a person using Drive and Sheets in a browser, and
 provoke failures with `inject`. Stdlib only.
 
+Identity is as strict as Google's: only access tokens the fake issued are accepted (401 otherwise),
+each acts as a principal (a service account from the JWT grant, or a user: the refresh-token and
+authorization-code grants, the consent screen at /o/oauth2/auth answered by `browser_user`, or a
+service account with `sub`) within its scopes (403 insufficientPermissions otherwise). Files get
+an owner, and a service account may own none outside a shared drive (403 storageQuotaExceeded).
+Raw-HTTP tests take a token from `issue_token()`; `authorized_user_info()` is a stored sign-in.
+
     with FakeGoogle() as fake:
         folder = fake.add_folder("Proofs")
         ...  # point a client's rootUrl / transport at fake.base_url
@@ -27,18 +34,37 @@ import string
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 FOLDER_MIME = "application/vnd.google-apps.folder"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 GOOGLE_APPS_PREFIX = "application/vnd.google-apps."
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+# Who signs in through the fake's consent screen and makes files "in the browser" by default.
+SHOP_USER = "toko.nusantara@gmail.com"
+DRIVE_SCOPE = "https://www.googleapis.com/auth/drive"
+SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
+# Google's own words (2025 on) for a file a service account would own outside a shared drive.
+STORAGE_QUOTA_MESSAGE = (
+    "Service Accounts do not have storage quota. Leverage shared drives "
+    "(https://developers.google.com/workspace/drive/api/guides/about-shareddrives), "
+    "or use OAuth delegation (http://support.google.com/a/answer/7281227) instead."
+)
+# Apps in "Testing" publishing status: Google expires their users' refresh tokens after 7 days.
+TESTING_REFRESH_TOKEN_LIFETIME = 7 * 24 * 3600
+# The consent screen (accounts.google.com/o/oauth2/auth, an OAuth client's "auth_uri").
+AUTH_PATH = "/o/oauth2/auth"
+# The shop's OAuth client (type Desktop app) the fake knows; `oauth_client_config()` gives its JSON.
+OAUTH_CLIENT_ID = "123456789012-fulfil.apps.googleusercontent.com"
+OAUTH_CLIENT_SECRET = "GOCSPX-fake-client-secret"
 # What a formula's computed value reads as when the fake cannot evaluate it (only HYPERLINK is).
 UNEVALUATED = "#FORMULA"
 
@@ -81,7 +107,13 @@ _DEFAULT_REASONS = {
     503: "backendError",
     504: "backendError",
 }
-_USAGE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded", "quotaExceeded"}
+_USAGE_LIMIT_REASONS = {
+    "rateLimitExceeded",
+    "userRateLimitExceeded",
+    "dailyLimitExceeded",
+    "quotaExceeded",
+    "storageQuotaExceeded",
+}
 
 
 def _words(text: str) -> frozenset[str]:
@@ -234,14 +266,121 @@ class GoogleError(Exception):
                 detail["location"] = self.location
                 detail["locationType"] = self.location_type
             error["errors"] = [detail]
+        elif api == "sheets" and self.reason in _USAGE_LIMIT_REASONS:
+            # Sheets names a usage limit in an ErrorInfo detail (e.g. RATE_LIMIT_EXCEEDED).
+            snake = re.sub(r"(?<!^)(?=[A-Z])", "_", self.reason).upper()
+            error["details"] = [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": snake,
+                    "domain": "googleapis.com",
+                    "metadata": {"service": "sheets.googleapis.com"},
+                }
+            ]
         headers = dict(self.headers)
         if self.code == 401:
             headers.setdefault("WWW-Authenticate", 'Bearer realm="https://accounts.google.com/"')
         return _json_reply(self.code, {"error": error}, headers)
 
 
+class _SheetsQuotaError(GoogleError):
+    """Sheets' answer over its per-minute per-user quota, as Google words it."""
+
+    def __init__(self, metric: str, limit: int) -> None:
+        super().__init__(
+            429,
+            f"Quota exceeded for quota metric '{metric} requests' and limit '{metric} requests per "
+            "minute per user' of service 'sheets.googleapis.com' for consumer 'project_number:1'.",
+        )
+        self.metric = metric
+        self.limit = limit
+
+    def reply(self, api: str) -> _Reply:
+        reply = super().reply(api)
+        body = json.loads(reply.body)
+        body["error"]["details"] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "RATE_LIMIT_EXCEEDED",
+                "domain": "googleapis.com",
+                "metadata": {
+                    "quota_limit": f"{self.metric}RequestsPerMinutePerUser",
+                    "quota_metric": f"sheets.googleapis.com/{self.metric.lower()}_requests",
+                    "quota_location": "global",
+                    "quota_limit_value": str(self.limit),
+                    "consumer": "projects/1",
+                    "service": "sheets.googleapis.com",
+                },
+            },
+            {
+                "@type": "type.googleapis.com/google.rpc.Help",
+                "links": [
+                    {
+                        "description": "Request a higher quota limit.",
+                        "url": "https://cloud.google.com/docs/quotas/help/request_increase",
+                    }
+                ],
+            },
+        ]
+        return _json_reply(reply.status, body, reply.headers)
+
+
 def _invalid(location: str, message: str | None = None) -> GoogleError:
     return GoogleError(400, message or f"Invalid Value: {location}", reason="invalid", location=location)
+
+
+class _OAuthError(GoogleError):
+    """An OAuth endpoint's error: {"error": <code word>, "error_description": ...}."""
+
+    def __init__(self, code: int, error: str, description: str) -> None:
+        super().__init__(code, description)
+        self.error = error
+
+    def reply(self, api: str) -> _Reply:
+        return _json_reply(self.code, {"error": self.error, "error_description": self.message})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who an access token acts as: a service account (no `sub`) or a user (its own sign-in, or a
+    service account impersonating it by domain-wide delegation)."""
+
+    kind: str  # "service_account" | "user"
+    email: str
+    scopes: frozenset[str]
+
+
+@dataclass
+class _RefreshGrant:
+    email: str
+    scopes: frozenset[str]
+    client_id: str
+    issued: float
+    revoked: bool = False
+    expired: bool = False
+
+
+@dataclass
+class _AuthCode:
+    email: str
+    scopes: frozenset[str]
+    client_id: str
+    redirect_uri: str
+    challenge: str | None
+    challenge_method: str
+
+
+# What each API accepts: scopes that allow any call, and those that allow reads (GET) only.
+_API_SCOPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "drive": (
+        frozenset({DRIVE_SCOPE, DRIVE_SCOPE + ".file"}),
+        frozenset({DRIVE_SCOPE + ".readonly", DRIVE_SCOPE + ".metadata.readonly"}),
+    ),
+    "sheets": (
+        frozenset({SHEETS_SCOPE, DRIVE_SCOPE, DRIVE_SCOPE + ".file"}),
+        frozenset({SHEETS_SCOPE + ".readonly", DRIVE_SCOPE + ".readonly"}),
+    ),
+}
 
 
 @dataclass
@@ -306,6 +445,7 @@ class _Fault:
     delay: float
     drop: bool
     reason: str | None
+    lose_answer: bool = False  # apply the request, then hang up without answering
 
     def matches(self, keys: Sequence[str]) -> bool:
         if self.route in ("*", ""):
@@ -337,6 +477,7 @@ class _File:
     starred: bool = False
     original_filename: str | None = None
     permissions: list[dict[str, Any]] = field(default_factory=list)
+    owner: str | None = None  # an email; None in a shared drive (the drive owns its files)
 
     @property
     def is_folder(self) -> bool:
@@ -624,7 +765,7 @@ def _parse_q(q: str, resolve_parent: Callable[[str], str]) -> list[_Predicate]:
             if collection != "parents":
                 raise _unsupported_q(q, f"'in {collection}' is not supported")
             parent = resolve_parent(literal)
-            preds.append(lambda f, parent=parent: parent in f.parents)
+            preds.append(partial(_in_parents, parent))
         else:
             name = take("word")
             nxt = peek()
@@ -640,7 +781,7 @@ def _parse_q(q: str, resolve_parent: Callable[[str], str]) -> list[_Predicate]:
                 wanted = _unescape(take("str"))
                 take("op", "}")
                 attr = "app_properties" if name == "appProperties" else "properties"
-                preds.append(lambda f, attr=attr, key=key, wanted=wanted: getattr(f, attr).get(key) == wanted)
+                preds.append(partial(_has_property, attr, key, wanted))
             else:
                 preds.append(_field_predicate(q, name, take))
         if pos < len(tokens):
@@ -651,6 +792,14 @@ def _parse_q(q: str, resolve_parent: Callable[[str], str]) -> list[_Predicate]:
             if pos >= len(tokens):
                 raise _unsupported_q(q, "nothing after 'and'")
     return preds
+
+
+def _in_parents(parent: str, f: _File) -> bool:
+    return parent in f.parents
+
+
+def _has_property(attr: str, key: str, wanted: str, f: _File) -> bool:
+    return bool(getattr(f, attr).get(key) == wanted)
 
 
 def _field_predicate(q: str, name: str, take: Callable[..., str]) -> _Predicate:
@@ -949,7 +1098,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -1006,7 +1155,7 @@ def _api_of(path: str) -> str:
         return "drive"
     if path.startswith("/v4/spreadsheets"):
         return "sheets"
-    if path == "/token" or path.endswith("/allowedLocations"):
+    if path in ("/token", "/revoke", AUTH_PATH) or path.endswith("/allowedLocations"):
         return "oauth"
     return "other"
 
@@ -1026,12 +1175,20 @@ class FakeGoogle:
         seed: int = 0,
         clock: Callable[[], float] | None = None,
         strict_all_drives: bool = False,
+        sheets_per_minute: int | None = 60,
+        drive_per_minute: int | None = 12000,
     ) -> None:
         self.host = host
         self.port = port
         self.requests: list[RequestRecord] = []
         self.grants: list[dict[str, Any]] = []  # the JWT claims each token request carried
         self.strict_all_drives = strict_all_drives
+        # Google's per-user quotas (None: off). Sheets: 60 reads and 60 writes per minute per user,
+        # answered 429 RESOURCE_EXHAUSTED; Drive: ~12,000 requests per minute per user, answered
+        # 403 userRateLimitExceeded. Counted over the last 60 s of the fake's clock.
+        self.sheets_per_minute = sheets_per_minute
+        self.drive_per_minute = drive_per_minute
+        self._quota_used: dict[tuple[str, str, str], deque[float]] = {}  # (api, metric, user) -> times
         self._clock = clock or time.time
         self._lock = threading.RLock()
         self._ids = random.Random(seed)
@@ -1041,10 +1198,21 @@ class FakeGoogle:
         self._thread: threading.Thread | None = None
         self._token_count = 0
         self._revoked: set[str] = set()
+        # Identity: who each access token is, the refresh tokens and codes handed out, the OAuth
+        # clients (one Desktop client made for the shop), and who is signed in to the browser.
+        self._principals: dict[str, Principal] = {}
+        self._refresh_grants: dict[str, _RefreshGrant] = {}
+        self._refresh_of: dict[str, str] = {}  # access token -> the refresh token it came from
+        self._codes: dict[str, _AuthCode] = {}
+        self._oauth_clients: dict[str, str] = {OAUTH_CLIENT_ID: OAUTH_CLIENT_SECRET}
+        self._caller: Principal | None = None  # who the request being answered acts as
+        self.browser_user = SHOP_USER
+        self.publishing_status = "testing"  # the OAuth consent screen's; "production" keeps tokens
         self._files: dict[str, _File] = {}
         self._seq = 0
         self._drives: set[str] = set()
         self._denied: set[str] = set()
+        self._generated: set[str] = set()  # IDs handed out by files.generateIds, not yet used
         self._changes: list[_Change] = []
         self._change_floor = 1
         self._uploads: dict[str, _Upload] = {}
@@ -1114,21 +1282,26 @@ class FakeGoogle:
         delay: float = 0.0,
         drop: bool = False,
         reason: str | None = None,
+        lose_answer: bool = False,
     ) -> None:
         """Make requests matching `route` fail (or slow down) until `times` ran out or faults are cleared.
 
         `route` is "*" or a substring / regex of "METHOD /path" (also tried against "METHOD /path?query").
         `status` None with a `delay` answers normally, only late. `rate` faults a seeded-random share
         of the matching requests. `reason` sets Drive's errors[0].reason (e.g. "userRateLimitExceeded").
+        `drop=True` hangs up without applying the request; `lose_answer=True` applies it, then hangs
+        up (the change happened, the answer was lost on the way: a timeout after the server acted).
         """
-        if status is None and not drop and not delay:
-            raise ValueError("inject needs a status, drop=True or a delay")
+        if status is None and not drop and not delay and not lose_answer:
+            raise ValueError("inject needs a status, drop=True, lose_answer=True or a delay")
         try:
             pattern: re.Pattern[str] | None = re.compile(route)
         except re.error:
             pattern = None
         with self._lock:
-            self._faults.append(_Fault(route, pattern, status, times, rate, retry_after, delay, drop, reason))
+            self._faults.append(
+                _Fault(route, pattern, status, times, rate, retry_after, delay, drop, reason, lose_answer)
+            )
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -1143,6 +1316,73 @@ class FakeGoogle:
         """Every access token issued so far now answers 401, as after a revocation or expiry."""
         with self._lock:
             self._revoked.update(f"ya29.fake-{n}" for n in range(1, self._token_count + 1))
+
+    # --- identity helpers ---
+
+    def set_browser_user(self, email: str) -> None:
+        """Who is signed in to the browser: consents at the auth endpoint, owns helper-made files."""
+        with self._lock:
+            self.browser_user = email
+
+    def issue_token(
+        self,
+        email: str | None = None,
+        *,
+        kind: str = "user",
+        scopes: Sequence[str] = (DRIVE_SCOPE, SHEETS_SCOPE),
+    ) -> str:
+        """An access token for raw-HTTP tests, as if `email` had signed in with `scopes`."""
+        if kind not in ("user", "service_account"):
+            raise ValueError(f"kind must be 'user' or 'service_account', not {kind!r}")
+        with self._lock:
+            return self._new_access_token(Principal(kind, email or self.browser_user, frozenset(scopes)))
+
+    def principal(self, access_token: str) -> Principal | None:
+        with self._lock:
+            return self._principals.get(access_token)
+
+    def oauth_client_config(self) -> dict[str, Any]:
+        """The client_secret.json of the shop's OAuth client (Desktop app), as Google's console
+        gives it: Google's real endpoints, which the client code routes to the fake."""
+        return {
+            "installed": {
+                "client_id": OAUTH_CLIENT_ID,
+                "project_id": "toko-test",
+                "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+                "token_uri": "https://oauth2.googleapis.com/token",
+                "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+                "client_secret": OAUTH_CLIENT_SECRET,
+                "redirect_uris": ["http://localhost"],
+            }
+        }
+
+    def authorized_user_info(
+        self, email: str | None = None, *, scopes: Sequence[str] = (DRIVE_SCOPE, SHEETS_SCOPE)
+    ) -> dict[str, Any]:
+        """What `fulfil google login` stores after `email` consented: an authorized-user JSON
+        (google-auth's format) holding a refresh token the fake issued."""
+        with self._lock:
+            who = email or self.browser_user
+            refresh = self._new_refresh_token(who, frozenset(scopes), OAUTH_CLIENT_ID)
+        return {
+            "type": "authorized_user",
+            "client_id": OAUTH_CLIENT_ID,
+            "client_secret": OAUTH_CLIENT_SECRET,
+            "refresh_token": refresh,
+            "token_uri": "https://oauth2.googleapis.com/token",
+            "scopes": list(scopes),
+            "account": who,
+        }
+
+    def expire_refresh_tokens(self) -> None:
+        """What Google does 7 days on to an app left in "Testing": its refresh tokens stop working."""
+        with self._lock:
+            for grant in self._refresh_grants.values():
+                grant.expired = True
+
+    def revoked_refresh_tokens(self) -> int:
+        with self._lock:
+            return sum(1 for g in self._refresh_grants.values() if g.revoked)
 
     # --- Drive helpers (a person in the browser) ---
 
@@ -1279,6 +1519,34 @@ class FakeGoogle:
                 raise KeyError(sheet)
             return _trim([["" if v is None else v for v in row] for row in tab.cells])
 
+    def edit_form_response(
+        self, spreadsheet_id: str, sheet: str, row: int, answers: Mapping[str, Any], timestamp: str
+    ) -> None:
+        """What Google Forms does when a respondent edits their response: the same row (1-based,
+        as the sheet counts) gets the changed answers and a new Timestamp (column A)."""
+        with self._lock:
+            tab = self._books[spreadsheet_id].sheet(sheet)
+            if tab is None:
+                raise KeyError(sheet)
+            headers = [str(v) for v in tab.cells[0]]
+            tab.set(row - 1, 0, _stored(timestamp, "USER_ENTERED"))
+            for header, value in answers.items():
+                tab.set(row - 1, headers.index(header), _stored(value, "USER_ENTERED"))
+
+    def sort_sheet(self, spreadsheet_id: str, sheet: str, header: str, *, descending: bool = False) -> None:
+        """A person sorting the tab by one column (Data → Sort sheet), the header row kept."""
+        with self._lock:
+            tab = self._books[spreadsheet_id].sheet(sheet)
+            if tab is None:
+                raise KeyError(sheet)
+            rows = _trim([list(r) for r in tab.cells])
+            column = [str(v) for v in rows[0]].index(header)
+            cell = lambda r: str(r[column] if column < len(r) else "")  # noqa: E731
+            body = sorted(rows[1:], key=cell, reverse=descending)
+            for r, values in enumerate(body, start=1):
+                for c in range(len(rows[0])):
+                    tab.set(r, c, values[c] if c < len(values) else None)
+
     def sheet_properties(self, spreadsheet_id: str, sheet: str) -> dict[str, Any]:
         with self._lock:
             tab = self._books[spreadsheet_id].sheet(sheet)
@@ -1292,7 +1560,7 @@ class FakeGoogle:
         api = _api_of(req.path)
         started = self._clock()
         fault = self._take_fault(req)
-        faulted = fault is not None and (fault.drop or fault.status is not None)
+        faulted = fault is not None and (fault.drop or fault.lose_answer or fault.status is not None)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         reply: _Reply | None
@@ -1311,6 +1579,8 @@ class FakeGoogle:
                 reply = exc.reply(api)
             except Exception as exc:  # a bug in the fake: answer it, do not hang the client
                 reply = GoogleError(500, f"fake_google internal error: {exc!r}").reply(api)
+            if fault is not None and fault.lose_answer:
+                reply = None
         with self._lock:
             self.requests.append(
                 RequestRecord(
@@ -1345,46 +1615,201 @@ class FakeGoogle:
     def _route(self, req: _Request, api: str) -> _Reply:
         if req.path == "/token":
             return self._token(req)
+        if req.path == "/revoke":
+            return self._revoke(req)
+        if req.path == AUTH_PATH:
+            return self._consent(req)
         if api == "oauth":  # google-auth's Regional Access Boundary lookup after each refresh
             return _json_reply(200, {"locations": [], "encodedLocations": "0x0"})
         if api == "other":
             raise GoogleError(404, f"The fake has no route for {req.method} {req.path}")
-        self._authorize(req)
-        if api == "sheets":
-            return self._sheets(req)
-        if req.path.startswith("/upload/"):
-            return self._drive_upload(req)
-        return self._drive(req)
+        self._caller = self._authorize(req, api)
+        try:
+            self._check_quota(req, api)
+            if api == "sheets":
+                return self._sheets(req)
+            if req.path.startswith("/upload/"):
+                return self._drive_upload(req)
+            if req.path == "/drive/v3/about" and req.method == "GET":
+                return self._about(req)
+            return self._drive(req)
+        finally:
+            self._caller = None
+
+    # --- identity: tokens, consent, revocation ---
+
+    def _new_access_token(self, principal: Principal, refresh_token: str | None = None) -> str:
+        self._token_count += 1
+        token = f"ya29.fake-{self._token_count}"
+        self._principals[token] = principal
+        if refresh_token:
+            self._refresh_of[token] = refresh_token
+        return token
+
+    def _new_refresh_token(self, email: str, scopes: frozenset[str], client_id: str) -> str:
+        token = f"1//fake-refresh-{len(self._refresh_grants) + 1}-{self._random_token()}"
+        self._refresh_grants[token] = _RefreshGrant(email, scopes, client_id, self._clock())
+        return token
+
+    def _random_token(self) -> str:
+        # Not from the seeded ID sequence: issuing tokens must not change the file IDs a test sees.
+        return "".join(random.choice(_ID_ALPHABET) for _ in range(24))
+
+    def _client(self, req: _Request, form: Mapping[str, list[str]]) -> str:
+        """The OAuth client, from the form or HTTP Basic (requests-oauthlib's way)."""
+        client_id = (form.get("client_id") or [""])[0]
+        secret = (form.get("client_secret") or [""])[0]
+        scheme, _, basic = (req.header("Authorization") or "").partition(" ")
+        if scheme.lower() == "basic" and basic:
+            try:
+                pair = base64.b64decode(basic).decode("utf-8")
+            except ValueError:
+                raise _OAuthError(401, "invalid_client", "Unauthorized") from None
+            client_id, _, secret = (unquote(x) for x in pair.partition(":"))
+        if client_id not in self._oauth_clients:
+            raise _OAuthError(401, "invalid_client", "The OAuth client was not found.")
+        if secret != self._oauth_clients[client_id]:
+            raise _OAuthError(401, "invalid_client", "Unauthorized")
+        return client_id
 
     def _token(self, req: _Request) -> _Reply:
         if req.method != "POST":
             raise GoogleError(405, "Use POST")
         form = parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True)
         grant = (form.get("grant_type") or [""])[0]
+        refresh: str | None = None
+        body: dict[str, Any] = {}
         if grant == JWT_GRANT:
-            assertion = (form.get("assertion") or [""])[0]
-            if not assertion:
-                raise GoogleError(400, "Missing required parameter: assertion")
-            parts = assertion.split(".")
-            if len(parts) != 3:
-                raise GoogleError(
-                    400, "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe"
-                )
-            try:
-                padded = parts[1] + "=" * (-len(parts[1]) % 4)
-                self.grants.append(json.loads(base64.urlsafe_b64decode(padded)))
-            except ValueError:
-                self.grants.append({})
+            principal = self._jwt_principal((form.get("assertion") or [""])[0])
         elif grant == "refresh_token":
-            if not (form.get("refresh_token") or [""])[0]:
+            refresh = (form.get("refresh_token") or [""])[0]
+            if not refresh:
                 raise GoogleError(400, "Missing required parameter: refresh_token")
+            client_id = self._client(req, form)
+            held = self._refresh_grants.get(refresh)
+            if held is not None and self.publishing_status == "testing":
+                held.expired = held.expired or self._clock() - held.issued > TESTING_REFRESH_TOKEN_LIFETIME
+            if held is None or held.revoked or held.expired:
+                raise _OAuthError(400, "invalid_grant", "Token has been expired or revoked.")
+            if held.client_id != client_id:
+                raise _OAuthError(400, "unauthorized_client", "Unauthorized")
+            asked = frozenset((form.get("scope") or [""])[0].split())
+            if not asked <= held.scopes:
+                raise _OAuthError(400, "invalid_scope", "Bad Request")
+            principal = Principal("user", held.email, asked or held.scopes)
+            body["scope"] = " ".join(sorted(held.scopes))
+        elif grant == "authorization_code":
+            principal, refresh = self._redeem_code(req, form)
+            body["refresh_token"] = refresh
+            body["scope"] = " ".join(sorted(principal.scopes))
         else:
-            raise GoogleError(400, f"Invalid grant_type: {grant}")
-        self._token_count += 1
-        token = f"ya29.fake-{self._token_count}"
-        return _json_reply(200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+            raise _OAuthError(400, "unsupported_grant_type", f"Invalid grant_type: {grant}")
+        token = self._new_access_token(principal, refresh)
+        return _json_reply(200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer", **body})
 
-    def _authorize(self, req: _Request) -> None:
+    def _jwt_principal(self, assertion: str) -> Principal:
+        """A service account's signed JWT: `iss` is the account, `scope` what it asks for, `sub`
+        the user it acts as under domain-wide delegation. (The fake cannot check the signature.)"""
+        if not assertion:
+            raise GoogleError(400, "Missing required parameter: assertion")
+        parts = assertion.split(".")
+        if len(parts) != 3:
+            raise _OAuthError(
+                400,
+                "invalid_grant",
+                "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe",
+            )
+        try:
+            padded = parts[1] + "=" * (-len(parts[1]) % 4)
+            claims = json.loads(base64.urlsafe_b64decode(padded))
+        except ValueError:
+            claims = None
+        self.grants.append(claims if isinstance(claims, dict) else {})
+        if not isinstance(claims, dict) or not claims.get("iss"):
+            raise _OAuthError(400, "invalid_grant", "Invalid JWT Signature.")
+        scopes = frozenset(str(claims.get("scope") or "").split())
+        if not scopes:
+            raise _OAuthError(400, "invalid_scope", "Invalid OAuth scope or ID token audience provided.")
+        if claims.get("sub"):
+            return Principal("user", str(claims["sub"]), scopes)
+        return Principal("service_account", str(claims["iss"]), scopes)
+
+    def _redeem_code(self, req: _Request, form: Mapping[str, list[str]]) -> tuple[Principal, str]:
+        client_id = self._client(req, form)
+        code = self._codes.pop((form.get("code") or [""])[0], None)  # a code is good once
+        if code is None:
+            raise _OAuthError(400, "invalid_grant", "Malformed auth code.")
+        if code.client_id != client_id:
+            raise _OAuthError(400, "invalid_grant", "Unauthorized")
+        if (form.get("redirect_uri") or [""])[0] != code.redirect_uri:
+            raise _OAuthError(400, "redirect_uri_mismatch", "Bad Request")
+        if code.challenge is not None:
+            verifier = (form.get("code_verifier") or [""])[0]
+            if not verifier:
+                raise _OAuthError(400, "invalid_grant", "Missing code verifier.")
+            if code.challenge_method == "S256":
+                digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+                computed = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+            else:
+                computed = verifier
+            if computed != code.challenge:
+                raise _OAuthError(400, "invalid_grant", "Invalid code verifier.")
+        refresh = self._new_refresh_token(code.email, code.scopes, client_id)
+        return Principal("user", code.email, code.scopes), refresh
+
+    def _consent(self, req: _Request) -> _Reply:
+        """The consent screen, answered at once by the browser's signed-in user: a 302 to the
+        redirect URI with a code and the state, as Google sends after "Continue"."""
+        if req.method != "GET":
+            raise GoogleError(405, "Use GET")
+
+        def page(status: int, text: str) -> _Reply:
+            return _Reply(status, text.encode("utf-8"), "text/plain; charset=utf-8")
+
+        client_id = req.arg("client_id") or ""
+        redirect = req.arg("redirect_uri") or ""
+        if client_id not in self._oauth_clients:
+            return page(401, "Access blocked: Authorization Error\nError 401: invalid_client")
+        loopback = urlsplit(redirect)
+        if loopback.scheme != "http" or loopback.hostname not in ("127.0.0.1", "localhost", "::1"):
+            return page(
+                400, "Access blocked: This app's request is invalid\nError 400: redirect_uri_mismatch"
+            )
+        if req.arg("response_type") != "code":
+            return page(400, "Error 400: invalid_request\nresponse_type must be code")
+        scopes = frozenset((req.arg("scope") or "").split())
+        if not scopes:
+            return page(400, "Error 400: invalid_request\nMissing required parameter: scope")
+        method = req.arg("code_challenge_method") or "plain"
+        challenge = req.arg("code_challenge")
+        if challenge is not None and method not in ("S256", "plain"):
+            return page(400, "Error 400: invalid_request\nInvalid code_challenge_method")
+        code = f"4/fake-code-{self._random_token()}"
+        self._codes[code] = _AuthCode(self.browser_user, scopes, client_id, redirect, challenge, method)
+        answer = {"code": code, "scope": " ".join(sorted(scopes)), "authuser": "0", "prompt": "consent"}
+        if req.arg("state") is not None:
+            answer = {"state": req.arg("state") or "", **answer}
+        glue = "&" if loopback.query else "?"
+        return _Reply(302, b"", None, {"Location": redirect + glue + urlencode(answer)})
+
+    def _revoke(self, req: _Request) -> _Reply:
+        """POST /revoke token=…: a refresh token and every access token made from it, or one
+        access token (and the refresh token behind it) stop working."""
+        if req.method != "POST":
+            raise GoogleError(405, "Use POST")
+        form = parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True)
+        token = (form.get("token") or [req.arg("token") or ""])[0]
+        refresh = token if token in self._refresh_grants else self._refresh_of.get(token)
+        if refresh is None and token not in self._principals:
+            raise _OAuthError(400, "invalid_token", "Bad Request")
+        if token in self._principals:
+            self._revoked.add(token)
+        if refresh is not None:
+            self._refresh_grants[refresh].revoked = True
+            self._revoked.update(t for t, r in self._refresh_of.items() if r == refresh)
+        return _json_reply(200, {})
+
+    def _authorize(self, req: _Request, api: str) -> Principal:
         header = req.header("Authorization") or ""
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -1396,7 +1821,9 @@ class FakeGoogle:
                 location="Authorization",
                 location_type="header",
             )
-        if token.strip() in self._revoked:
+        principal = self._principals.get(token.strip())
+        if principal is None or token.strip() in self._revoked:
+            # A token the fake never issued, or one revoked since: Google's answer to either.
             raise GoogleError(
                 401,
                 "Request had invalid authentication credentials. Expected OAuth 2 access token, "
@@ -1405,6 +1832,73 @@ class FakeGoogle:
                 location="Authorization",
                 location_type="header",
             )
+        any_call, reads = _API_SCOPES[api]
+        allowed = any_call | (reads if req.method in ("GET", "HEAD") else frozenset())
+        if not principal.scopes & allowed:
+            raise GoogleError(
+                403,
+                "Request had insufficient authentication scopes.",
+                reason="insufficientPermissions",
+                headers={
+                    "WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", '
+                    f'error="insufficient_scope", scope="{" ".join(sorted(any_call))}"'
+                },
+            )
+        return principal
+
+    def _me(self) -> str:
+        """The email of whoever is asking: the request's principal, or the browser's user."""
+        return self._caller.email if self._caller is not None else self.browser_user
+
+    def _about(self, req: _Request) -> _Reply:
+        if req.arg("fields") is None:
+            raise GoogleError(400, "The 'fields' parameter is required for this method.", reason="required")
+        who = self._me()
+        user = {
+            "kind": "drive#user",
+            "displayName": who.split("@")[0],
+            "me": True,
+            "permissionId": hashlib.sha1(who.encode()).hexdigest()[:20],
+            "emailAddress": who,
+        }
+        tree = _parse_fields(req.arg("fields") or "")
+        return _json_reply(200, _apply_fields({"kind": "drive#about", "user": user}, tree))
+
+    def _owner_of_new_file(self, drive_id: str | None) -> str | None:
+        """Who will own a file made now; a service account may own none outside a shared drive."""
+        if drive_id:
+            return None
+        if self._caller is not None and self._caller.kind == "service_account":
+            raise GoogleError(403, STORAGE_QUOTA_MESSAGE, reason="storageQuotaExceeded")
+        return self._me()
+
+    # --- quotas ---
+
+    def _quota_user(self, req: _Request) -> str:
+        """Whom a quota counts against: the principal the bearer token was issued to (a new token
+        for the same account shares its quota), else the token itself."""
+        if self._caller is not None:
+            return f"{self._caller.kind}:{self._caller.email}"
+        return (req.header("Authorization") or "").partition(" ")[2].strip()
+
+    def _check_quota(self, req: _Request, api: str) -> None:
+        if api == "sheets" and self.sheets_per_minute is not None:
+            metric = "Read" if req.method in ("GET", "HEAD") else "Write"
+            limit = self.sheets_per_minute
+        elif api == "drive" and self.drive_per_minute is not None:
+            metric, limit = "Queries", self.drive_per_minute
+        else:
+            return
+        now = self._clock()
+        used = self._quota_used.setdefault((api, metric, self._quota_user(req)), deque())
+        while used and used[0] <= now - 60:
+            used.popleft()
+        if len(used) < limit:
+            used.append(now)
+            return
+        if api == "drive":
+            raise GoogleError(403, "User Rate Limit Exceeded", reason="userRateLimitExceeded")
+        raise _SheetsQuotaError(metric, limit)
 
     # --- Drive: state ---
 
@@ -1471,6 +1965,7 @@ class FakeGoogle:
                 403, "Increasing the number of parents is not allowed.", reason="cannotAddParent"
             )
         parent_id, drive_id = self._resolve_parent(parents[0] if parents else "root", req)
+        owner = self._owner_of_new_file(drive_id)
         now = self._clock()
         file_id = str(meta.get("id") or "")
         if file_id and file_id in self._files:
@@ -1492,6 +1987,7 @@ class FakeGoogle:
             app_properties={k: str(v) for k, v in (meta.get("appProperties") or {}).items() if v is not None},
             properties={k: str(v) for k, v in (meta.get("properties") or {}).items() if v is not None},
             drive_id=drive_id,
+            owner=owner,
             starred=bool(meta.get("starred")),
             original_filename=meta.get("originalFilename")
             or (meta.get("name") if content is not None else None),
@@ -1519,11 +2015,21 @@ class FakeGoogle:
             "webViewLink": self._web_link(f),
             "createdTime": _rfc3339(f.created),
             "modifiedTime": _rfc3339(f.modified),
-            "ownedByMe": f.drive_id is None,
+            "ownedByMe": f.owner is not None and f.owner == self._me(),
             "permissionIds": [p["id"] for p in f.permissions],
         }
         if f.description:
             meta["description"] = f.description
+        if f.owner is not None:
+            meta["owners"] = [
+                {
+                    "kind": "drive#user",
+                    "displayName": f.owner.split("@")[0],
+                    "me": f.owner == self._me(),
+                    "permissionId": hashlib.sha1(f.owner.encode()).hexdigest()[:20],
+                    "emailAddress": f.owner,
+                }
+            ]
         if f.app_properties:
             meta["appProperties"] = dict(f.app_properties)
         if f.properties:
@@ -1662,6 +2168,8 @@ class FakeGoogle:
         method = req.method
         if parts == ["files"] and method == "GET":
             return self._files_list(req)
+        if parts == ["files", "generateIds"] and method in ("GET", "POST"):
+            return self._generate_ids(req)
         if parts[:1] == ["files"] and "permissions" not in parts:
             self._fields(req, _FILE_SCHEMA, _DEFAULT_FILE_FIELDS)  # a bad mask fails before any change
         if parts == ["files"] and method == "POST":
@@ -1748,10 +2256,39 @@ class FakeGoogle:
                 reason="fieldNotWritable",
             )
 
+    def _generate_ids(self, req: _Request) -> _Reply:
+        try:
+            count = int(req.arg("count") or 10)
+        except ValueError as exc:
+            raise _invalid("count") from exc
+        if not 1 <= count <= 1000:
+            raise _invalid("count", f"Invalid value '{count}'. Values must be within the range: [1, 1000]")
+        space = req.arg("space") or "drive"
+        if space not in ("drive", "appDataFolder"):
+            raise _invalid("space")
+        ids = []
+        for _ in range(count):
+            candidate = self._new_id()
+            while candidate in self._generated:
+                candidate = self._new_id()
+            self._generated.add(candidate)
+            ids.append(candidate)
+        return _json_reply(200, {"kind": "drive#generatedIds", "space": space, "ids": ids})
+
     def _create_checked(
         self, req: _Request, meta: dict[str, Any], content: bytes | None, media_mime: str | None
     ) -> _File:
         self._check_writable(meta, _CREATE_WRITABLE)
+        wanted = str(meta.get("id") or "")
+        if wanted and wanted not in self._files and wanted not in self._generated:
+            # Like Drive: a create may only carry an ID that files.generateIds handed out.
+            raise GoogleError(
+                400,
+                "The provided file ID is not usable.",
+                reason="fileIdNotUsable",
+                location="file.id",
+                location_type="other",
+            )
         parents = meta.get("parents") or ["root"]
         if not isinstance(parents, list):
             raise _invalid("parents", "Invalid Value: parents must be a list")

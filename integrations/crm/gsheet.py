@@ -22,7 +22,7 @@ from integrations.google.retry import GoogleApiError, RetryPolicy, call
 
 T = TypeVar("T")
 # Read what a person sees, so an ID typed by hand matches the text fulfil wrote.
-_READ = {"valueRenderOption": "FORMATTED_VALUE"}
+_READ: dict[str, Any] = {"valueRenderOption": "FORMATTED_VALUE"}
 
 
 class CrmSheetError(GoogleApiError):
@@ -123,7 +123,7 @@ class GoogleCrmSheet:
         if self._opened:
             return
         key = self.spreadsheet_key
-        params = {"fields": "sheets.properties.title"}
+        params: dict[str, Any] = {"fields": "sheets.properties.title"}
         meta = self._call(lambda: self._http.fetch_sheet_metadata(key, params=params), "open the spreadsheet")
         titles = [s.get("properties", {}).get("title") for s in meta.get("sheets", [])]
         if self.worksheet not in titles:
@@ -188,7 +188,7 @@ class GoogleCrmSheet:
 
     def _explain(self, exc: GoogleApiError) -> CrmSheetError:
         key, email = self.spreadsheet_key, gspread_account_email(self.client)
-        if exc.status == 403:
+        if exc.status == 403 and not exc.retryable:  # a retryable 403 is a rate limit, not a refusal
             problem = (
                 f"permission denied on the CRM spreadsheet {key}: share the sheet with {email} as Editor"
             )

@@ -3,6 +3,7 @@ changes feed (one call per poll, whatever the number of waiting orders)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,11 +16,13 @@ from integrations.ports import Changes, ProofFolderSpec
 
 FOLDER = "application/vnd.google-apps.folder"
 GOOGLE_NATIVE = "application/vnd.google-apps."
+SHORTCUT = "application/vnd.google-apps.shortcut"
 README = "BACA-SAYA.txt"
 ORDER_KEY = "fulfil_order"
 README_KEY = "fulfil_readme"
 ALL_DRIVES = {"supportsAllDrives": True}
 LIST_ALL = {"supportsAllDrives": True, "includeItemsFromAllDrives": True}
+log = logging.getLogger(__name__)
 FILE_FIELDS = (
     "id,name,mimeType,size,md5Checksum,modifiedTime,description,webViewLink,appProperties,parents,trashed"
 )
@@ -36,6 +39,10 @@ class DriveFolder:
         self._service: Any = None
         self.root = root_folder_id
         self.policy = policy or RetryPolicy()
+        # IDs reserved by files.generateIds and not used yet: one call serves many creates.
+        self._spare_ids: list[str] = []
+        self._ids_lock = threading.Lock()
+        self.id_batch = 1  # how many IDs one generateIds call reserves at least
 
     @property
     def drive(self) -> Any:
@@ -45,6 +52,45 @@ class DriveFolder:
 
     def _call(self, request: Any, what: str) -> Any:
         return call(request.execute, what=what, policy=self.policy)
+
+    def _new_ids(self, what: str, count: int = 1) -> list[str]:
+        """File IDs reserved with Drive before the creates that use them (files.generateIds), a
+        batch at a time (`id_batch`); an ID reserved and never used costs nothing."""
+        with self._ids_lock:
+            if len(self._spare_ids) < count:
+                want = min(1000, max(count - len(self._spare_ids), self.id_batch))
+                answer = self._call(
+                    self.drive.files().generateIds(count=want, space="drive", type="files"),
+                    f"reserving an ID for {what}",
+                )
+                self._spare_ids.extend(str(i) for i in answer["ids"])
+            taken, self._spare_ids = self._spare_ids[:count], self._spare_ids[count:]
+        return taken
+
+    def _create(
+        self,
+        body: dict[str, Any],
+        what: str,
+        *,
+        fields: str,
+        media: Any = None,
+        file_id: str | None = None,
+    ) -> dict[str, Any]:
+        """files.create under an ID reserved first, so a retry can never make a second file: a 409
+        on the reserved ID means an earlier attempt landed and only its answer was lost."""
+        file_id = file_id or self._new_ids(what)[0]
+        try:
+            made: dict[str, Any] = self._call(
+                self.drive.files().create(
+                    body={**body, "id": file_id}, media_body=media, fields=fields, **ALL_DRIVES
+                ),
+                what,
+            )
+        except GoogleApiError as exc:
+            if exc.status != 409:
+                raise
+            made = self._call(self.drive.files().get(fileId=file_id, fields=fields, **ALL_DRIVES), what)
+        return made
 
 
 class DriveProofFolders(DriveFolder):
@@ -58,23 +104,34 @@ class DriveProofFolders(DriveFolder):
         policy: RetryPolicy | None = None,
     ) -> None:
         super().__init__(service, root_folder_id, policy=policy)
+        self.id_batch = 100  # a folder and its README take two: one call per 50 new orders
         self._folders: dict[str, str] = {}  # order ID -> folder ID
         self._owners: dict[str, str | None] = {}  # folder ID -> order ID (None: not an order's)
+        # File ID -> order ID of every file listed in an order's folder: a deleted file's change
+        # carries no parents, and a moved one's new parents are elsewhere; the ID still says whose.
+        self._file_orders: dict[str, str] = {}
         self._lock = threading.Lock()
 
     # ----- folders -----
 
-    def _find_folder(self, order_id: str) -> dict[str, Any] | None:
+    def _order_folders(self, order_id: str) -> list[dict[str, Any]]:
+        """Every folder tagged with the order, the one everybody keeps first: the oldest, then the
+        smallest ID (a deterministic choice, so two processes agree without talking)."""
         q = (
             f"'{self.root}' in parents and mimeType = '{FOLDER}' and trashed = false and "
             f"appProperties has {{ key='{ORDER_KEY}' and value='{_quote(order_id)}' }}"
         )
         found = self._call(
-            self.drive.files().list(q=q, fields="files(id,webViewLink)", pageSize=10, **LIST_ALL),
+            self.drive.files().list(
+                q=q, fields="files(id,webViewLink,createdTime)", pageSize=100, **LIST_ALL
+            ),
             f"finding the Drive folder of {order_id}",
         )
-        files = found.get("files", [])
-        return files[0] if files else None
+        return sorted(found.get("files", []), key=lambda f: (str(f.get("createdTime", "")), str(f["id"])))
+
+    def _find_folder(self, order_id: str) -> dict[str, Any] | None:
+        folders = self._order_folders(order_id)
+        return folders[0] if folders else None
 
     def folder_id(self, order_id: str) -> str | None:
         if order_id not in self._folders:
@@ -90,25 +147,55 @@ class DriveProofFolders(DriveFolder):
             self._owners[folder_id] = order_id
 
     def ensure_folder(self, spec: ProofFolderSpec) -> str:
-        """Find the order's folder by its appProperties before creating one: a rerun never makes two."""
+        """Find the order's folder by its appProperties before creating one: a rerun never makes two.
+        The create carries an ID reserved first (a lost answer never makes a twin), and a race
+        with another process is settled after it (see `_settle`)."""
         folder = self._find_folder(spec.order_id)
-        created = folder is None
-        if folder is None:
-            body = {
-                "name": spec.title,
-                "mimeType": FOLDER,
-                "parents": [self.root],
-                "appProperties": {ORDER_KEY: spec.order_id},
-            }
-            folder = self._call(
-                self.drive.files().create(body=body, fields="id,webViewLink", **ALL_DRIVES),
-                f"creating the Drive folder of {spec.order_id}",
-            )
+        if folder is not None:
+            self._remember(spec.order_id, folder["id"])
+            self._ensure_readme(folder["id"], spec, new_folder=False)
+            return _folder_link(folder)
+        what = f"creating the Drive folder of {spec.order_id}"
+        folder_id, readme_id = self._new_ids(what, count=2)  # one call reserves both
+        body = {
+            "name": spec.title,
+            "mimeType": FOLDER,
+            "parents": [self.root],
+            "appProperties": {ORDER_KEY: spec.order_id},
+        }
+        mine = self._create(body, what, fields="id,webViewLink", file_id=folder_id)
+        folder = self._settle(spec.order_id, mine)
         self._remember(spec.order_id, folder["id"])
-        self._ensure_readme(folder["id"], spec, new_folder=created)
-        return folder.get("webViewLink") or f"https://drive.google.com/drive/folders/{folder['id']}"
+        if folder["id"] == mine["id"]:
+            # A folder kept over this process's own is the other process's: it writes the README.
+            self._ensure_readme(folder["id"], spec, new_folder=True, file_id=readme_id)
+        return _folder_link(folder)
 
-    def _ensure_readme(self, folder_id: str, spec: ProofFolderSpec, *, new_folder: bool) -> None:
+    def _settle(self, order_id: str, mine: dict[str, Any]) -> dict[str, Any]:
+        """Two processes dispatching the same order at once both find nothing and both create.
+        Each lists again after its own create, so the later of the two sees both folders; both pick
+        the same one (oldest, then smallest ID) and the process whose folder lost trashes it, which
+        it may do safely because it made it a moment ago and nobody has been sent its link (it is
+        checked empty all the same). Only a process's own folder is trashed: another process's
+        twin may already be linked in a message it is sending. A twin left by a crash between the
+        create and this listing is never picked by anyone (everyone keeps the oldest), only not
+        tidied up."""
+        folders = self._order_folders(order_id)
+        if not folders or folders[0]["id"] == mine["id"]:
+            return mine
+        keep = folders[0]
+        if any(f["id"] == mine["id"] for f in folders) and not self._children(mine["id"]):
+            self._call(
+                self.drive.files().update(
+                    fileId=mine["id"], body={"trashed": True}, fields="id", **ALL_DRIVES
+                ),
+                f"trashing a second Drive folder of {order_id}",
+            )
+        return keep
+
+    def _ensure_readme(
+        self, folder_id: str, spec: ProofFolderSpec, *, new_folder: bool, file_id: str | None = None
+    ) -> None:
         if not new_folder:  # a folder made before a crash may lack its README
             q = f"'{folder_id}' in parents and name = '{README}' and trashed = false"
             found = self._call(
@@ -119,10 +206,7 @@ class DriveProofFolders(DriveFolder):
                 return
         media = MediaInMemoryUpload(spec.readme.encode("utf-8"), mimetype="text/plain", resumable=False)
         body = {"name": README, "parents": [folder_id], "appProperties": {README_KEY: "1"}}
-        self._call(
-            self.drive.files().create(body=body, media_body=media, fields="id", **ALL_DRIVES),
-            f"writing {README} of {spec.order_id}",
-        )
+        self._create(body, f"writing {README} of {spec.order_id}", fields="id", media=media, file_id=file_id)
 
     # ----- listing and reading -----
 
@@ -154,14 +238,14 @@ class DriveProofFolders(DriveFolder):
                 continue
             files: list[FoundFile] = []
             for item in self._children(folder):
+                self._file_orders[item["id"]] = order_id
                 if item.get("mimeType") == FOLDER:
                     # Folders one level down count (a team member's own subfolder).
                     self._owners[item["id"]] = order_id
-                    files.extend(
-                        _found(child, prefix=item["name"] + "/")
-                        for child in self._children(item["id"])
-                        if child.get("mimeType") != FOLDER
-                    )
+                    for child in self._children(item["id"]):
+                        self._file_orders[child["id"]] = order_id
+                        if child.get("mimeType") != FOLDER:
+                            files.append(_found(child, prefix=item["name"] + "/"))
                 elif (item.get("appProperties") or {}).get(README_KEY) != "1":
                     files.append(_found(item))
             found[order_id] = files
@@ -200,10 +284,7 @@ class DriveProofFolders(DriveFolder):
                     return Changes(None, self._start_token())
                 raise
             for change in page.get("changes", []):
-                for parent in (change.get("file") or {}).get("parents", []):
-                    owner = self._owner_of(parent)
-                    if owner:
-                        touched.add(owner)
+                touched.update(self._orders_of(change))
             token = page.get("nextPageToken")
             new_start = page.get("newStartPageToken") or new_start
         return Changes(frozenset(touched), new_start or cursor)
@@ -213,6 +294,31 @@ class DriveProofFolders(DriveFolder):
             self.drive.changes().getStartPageToken(**ALL_DRIVES), "starting the Drive changes feed"
         )
         return str(answer["startPageToken"])
+
+    def _orders_of(self, change: dict[str, Any]) -> set[str]:
+        """The orders a change touches: whose folder the file is in now, and whose folder it was
+        listed in before (a file deleted, or moved out, is a proof withdrawn from that order)."""
+        orders: set[str] = set()
+        known = self._file_orders.get(str(change.get("fileId", "")))
+        if known:
+            orders.add(known)
+        for parent in (change.get("file") or {}).get("parents", []):
+            try:
+                owner = self._owner_of(parent)
+            except GoogleApiError as exc:
+                if exc.retryable:
+                    raise  # still failing after the retries: the poll fails, the cursor stays
+                # A folder fulfil may not read (403) or that is gone (404) holds no order's proof
+                # fulfil could list anyway: skip the change, or the watch would stall on it.
+                log.warning(
+                    "Drive change of file %s skipped: its folder cannot be read (HTTP %s)",
+                    change.get("fileId"),
+                    exc.status,
+                )
+                continue
+            if owner:
+                orders.add(owner)
+        return orders
 
     def _owner_of(self, folder_id: str) -> str | None:
         """The order a folder belongs to: the folder itself, or its parent one level up."""
@@ -262,9 +368,22 @@ class DriveProofFolders(DriveFolder):
         return problems
 
 
+def _folder_link(folder: dict[str, Any]) -> str:
+    return str(folder.get("webViewLink") or f"https://drive.google.com/drive/folders/{folder['id']}")
+
+
 def _found(item: dict[str, Any], prefix: str = "") -> FoundFile:
     native = str(item.get("mimeType", "")).startswith(GOOGLE_NATIVE)
     version = item.get("md5Checksum") or item.get("modifiedTime", "")
+    if item.get("mimeType") == SHORTCUT:
+        # Drive's symlink: it may point at any file the account can see (another order's
+        # accounts, a private file). Refused by name, never followed or read.
+        return FoundFile(
+            name=prefix + str(item.get("name", "")),
+            size=0,
+            fingerprint=f"{item['id']}:{version}",
+            regular=False,
+        )
     return FoundFile(
         name=prefix + str(item.get("name", "")),
         # A Google Doc has no size; it is not empty either.

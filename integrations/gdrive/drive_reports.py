@@ -4,7 +4,10 @@ Found before it is made: by the tag fulfil puts on the folder it creates (so a p
 it), else by name (so a folder a person made first is used, not doubled). A file of the same name
 is replaced in place (files.update with the new content), so a rerun on the same day leaves one
 copy and keeps the file's link. Calls per upload of n files: 1 find + 1 listing + n uploads
-(+1 find by name and +1 create the first time)."""
+(+1 files.generateIds if any file or the folder is new, +1 find by name and +1 create the
+first time).
+Every create carries an ID reserved first, so a retried create whose first answer was lost
+never leaves a second copy (Drive answers 409 for the ID; the file made is used)."""
 
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ class DriveReportShelf(DriveFolder):
     def put(self, files: Sequence[Path]) -> dict[str, str]:
         # Not cached between calls: one lookup a day costs less than a stale ID after someone
         # deletes or moves the folder.
+        self.id_batch = len(files) + 1  # if IDs are needed, the folder's and every file's at once
         folder = self.folder_id()
         existing = self._files_in(folder)
         links: dict[str, str] = {}
@@ -62,11 +66,11 @@ class DriveReportShelf(DriveFolder):
                     )
             else:
                 body = {"name": path.name, "parents": [folder], "appProperties": {REPORTS_KEY: "1"}}
-                done = self._call(
-                    self.drive.files().create(
-                        body=body, media_body=media, fields="id,webViewLink", **ALL_DRIVES
-                    ),
+                done = self._create(
+                    body,
                     f"uploading {path.name} to the Drive folder {self.folder_name}",
+                    fields="id,webViewLink",
+                    media=media,
                 )
             links[path.name] = done.get("webViewLink") or f"https://drive.google.com/file/d/{done['id']}/view"
         return links
@@ -90,10 +94,7 @@ class DriveReportShelf(DriveFolder):
             "parents": [self.root],
             "appProperties": {REPORTS_KEY: "1"},
         }
-        made = self._call(
-            self.drive.files().create(body=body, fields="id", **ALL_DRIVES),
-            f"creating the Drive folder {self.folder_name}",
-        )
+        made = self._create(body, f"creating the Drive folder {self.folder_name}", fields="id")
         return str(made["id"])
 
     def _files_in(self, folder: str) -> dict[str, list[str]]:

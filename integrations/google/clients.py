@@ -1,6 +1,6 @@
 """Credentials and the real Google clients, optionally pointed at one stand-in base URL.
 
-FULFIL_GOOGLE_API_URL replaces Google's hosts for Drive, Sheets and the token endpoint, so tests
+FULFIL_GOOGLE_API_URL replaces Google's hosts for Drive, Sheets and the OAuth endpoints, so tests
 and offline trials run the real client code against the loopback fake. The routing lives here
 and nowhere else.
 """
@@ -34,9 +34,20 @@ GOOGLE_HOSTS = (
     "https://sheets.googleapis.com",
     "https://iamcredentials.googleapis.com",
     "https://oauth2.googleapis.com",
+    "https://accounts.google.com",  # the consent page `fulfil google login` sends the shop to
 )
 _DISCOVERY = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 TIMEOUT = 30
+
+
+# Where `fulfil google login` keeps the shop's sign-in, inside FULFIL_HOME (mode 0600).
+TOKEN_FILE_NAME = "google-token.json"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+# One line for a refresh token Google no longer honours (invalid_grant).
+SIGN_IN_EXPIRED = (
+    "the Google sign-in has expired or was revoked (apps left in 'Testing' lose it after 7 days): "
+    "run `fulfil google login` again"
+)
 
 
 def load_credentials(
@@ -46,8 +57,11 @@ def load_credentials(
     subject: str | None = None,
     scopes: tuple[str, ...] = DRIVE_SCOPES + SHEETS_SCOPES,
     api_url: str = "",
+    token_file: Path | None = None,
 ) -> Any:
-    """A service-account key from a file or JSON text, else Application Default Credentials."""
+    """In this order: a key given as a file or JSON text (a service-account key, or an
+    authorized-user JSON such as `fulfil google login` stores), the stored sign-in in
+    `token_file`, Application Default Credentials."""
     from google.oauth2 import service_account
 
     info: dict[str, Any] | None = None
@@ -63,6 +77,15 @@ def load_credentials(
             raise AdapterError(f"FULFIL_GOOGLE_CREDENTIALS_FILE: {key_file} not found") from None
         except json.JSONDecodeError:
             raise AdapterError(f"FULFIL_GOOGLE_CREDENTIALS_FILE: {key_file} is not a JSON key") from None
+    elif token_file is not None and token_file.is_file():
+        try:
+            info = json.loads(token_file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise AdapterError(
+                f"{token_file} is not a stored sign-in: run `fulfil google login` again"
+            ) from None
+        if not isinstance(info, dict) or info.get("type") != "authorized_user":
+            raise AdapterError(f"{token_file} is not a stored sign-in: run `fulfil google login` again")
     if info is None:
         import google.auth
 
@@ -70,9 +93,14 @@ def load_credentials(
             credentials, _ = google.auth.default(scopes=list(scopes))
         except google.auth.exceptions.DefaultCredentialsError:
             raise AdapterError(
-                "no Google credentials: set FULFIL_GOOGLE_CREDENTIALS_FILE to a service-account key"
+                "no Google credentials: sign in as the shop with `fulfil google login`, or set "
+                "FULFIL_GOOGLE_CREDENTIALS_FILE to a service-account key"
             ) from None
         return credentials
+    if not isinstance(info, dict):
+        raise AdapterError("the Google credentials are not a JSON object")
+    if info.get("type") == "authorized_user":
+        return user_credentials(info, api_url)
     if api_url:
         info = {**info, "token_uri": api_url.rstrip("/") + "/token"}
     try:
@@ -82,8 +110,78 @@ def load_credentials(
     return credentials.with_subject(subject) if subject else credentials
 
 
+def user_credentials(info: dict[str, Any], api_url: str = "") -> Any:
+    """The shop's own sign-in (google-auth's authorized-user JSON): refreshed with its refresh
+    token at the token endpoint, routed to the stand-in when `api_url` is set."""
+    from google.oauth2.credentials import Credentials
+
+    missing = sorted({"refresh_token", "client_id", "client_secret"} - set(info))
+    if missing:
+        raise AdapterError(
+            f"the stored Google sign-in lacks {', '.join(missing)}: run `fulfil google login` again"
+        )
+    scopes = info.get("scopes")
+    return Credentials(
+        token=None,
+        refresh_token=info["refresh_token"],
+        token_uri=api_url.rstrip("/") + "/token" if api_url else info.get("token_uri") or GOOGLE_TOKEN_URI,
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+        scopes=scopes.split() if isinstance(scopes, str) else scopes,
+        account=str(info.get("account") or ""),
+    )
+
+
+def is_user(credentials: Any) -> bool:
+    """A person's sign-in (OAuth), not a service account."""
+    from google.oauth2.credentials import Credentials
+
+    return isinstance(credentials, Credentials)
+
+
 def service_account_email(credentials: Any) -> str:
+    """Whom Google sees: the signed-in user, the user a service account acts for (delegation), or
+    the service account itself."""
+    if is_user(credentials):
+        return str(getattr(credentials, "account", "") or "the signed-in Google user")
+    subject = getattr(credentials, "_subject", None)
+    if subject:
+        return str(subject)
     return getattr(credentials, "service_account_email", "") or "the service account"
+
+
+def signed_in_as(credentials: Any) -> str:
+    """Who fulfil is signed in as, in words: "toko@gmail.com (signed in with `fulfil google
+    login`)", or "service account x@y.iam.gserviceaccount.com" (acting as a user when delegated)."""
+    if is_user(credentials):
+        return f"{service_account_email(credentials)} (signed in with `fulfil google login`)"
+    sa = getattr(credentials, "service_account_email", "") or "unknown"
+    subject = getattr(credentials, "_subject", None)
+    if subject:
+        return f"{subject} (through service account {sa}, domain-wide delegation)"
+    if hasattr(credentials, "service_account_email"):
+        return f"service account {sa}"
+    return "Application Default Credentials"
+
+
+def is_service_account_without_subject(credentials: Any) -> bool:
+    """A service account acting as itself: it may own no file outside a shared drive."""
+    return bool(getattr(credentials, "service_account_email", "")) and not getattr(
+        credentials, "_subject", None
+    )
+
+
+def explain_refresh_error(exc: BaseException) -> str | None:
+    """The one line for a refresh Google refused because the sign-in is gone (invalid_grant on a
+    refresh token), or None. retry.py's _explain and `fulfil doctor` both say it this way."""
+    import google.auth.exceptions
+
+    if not isinstance(exc, google.auth.exceptions.RefreshError):
+        return None
+    text = " ".join(str(a) for a in exc.args)
+    if "invalid_grant" in text and ("expired" in text.lower() or "revoked" in text.lower()):
+        return SIGN_IN_EXPIRED
+    return None
 
 
 def gspread_account_email(client: gspread.Client) -> str:
@@ -116,7 +214,7 @@ class _Http(httplib2.Http):
 
     def __init__(self, api_url: str = "") -> None:
         super().__init__(timeout=TIMEOUT)
-        self.redirect_codes = self.redirect_codes - {308}
+        self.redirect_codes: frozenset[int] = frozenset(self.redirect_codes) - {308}
         self.api_url = api_url
 
     def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
@@ -153,7 +251,7 @@ def gspread_client(credentials: Any, api_url: str = "") -> gspread.Client:
 
 
 def check_credentials(credentials: Any, api_url: str = "") -> str:
-    """Fetch a token now; return what is wrong in words, or "" when the key works."""
+    """Fetch a token now; return what is wrong in words, or "" when the credentials work."""
     import google.auth.exceptions
 
     session = requests.Session()
@@ -162,7 +260,12 @@ def check_credentials(credentials: Any, api_url: str = "") -> str:
     try:
         credentials.refresh(AuthRequest(session))
     except google.auth.exceptions.RefreshError as exc:
+        expired = explain_refresh_error(exc)
+        if expired:
+            return expired
         why = exc.args[0] if exc.args else exc
+        if is_user(credentials):
+            return f"the Google sign-in was refused ({why}); run `fulfil google login` again"
         return f"the key was refused ({why}); create a new key for the service account"
     except (requests.ConnectionError, google.auth.exceptions.TransportError) as exc:
         return f"the token endpoint cannot be reached ({type(exc).__name__})"

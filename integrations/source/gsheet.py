@@ -7,7 +7,7 @@ Cells are read as FORMATTED_VALUE, the text the sheet shows: a timestamp comes o
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import gspread
 from gspread.utils import absolute_range_name
@@ -36,7 +36,7 @@ class FormResponsesSource:
 
     def read(self) -> list[SourceTable]:
         key = self.spreadsheet_key
-        params = {"valueRenderOption": "FORMATTED_VALUE"}
+        params: dict[str, Any] = {"valueRenderOption": "FORMATTED_VALUE"}
         got = self._call(lambda: self.client.http_client.values_get(key, self._tab, params=params), "read")
         values = [[str(c) for c in row] for row in got.get("values", [])]
         name = f"{self.worksheet} (Google Sheet)"
@@ -80,7 +80,7 @@ class FormResponsesSource:
 
     def _explain(self, exc: GoogleApiError) -> AdapterError:
         key, email = self.spreadsheet_key, gspread_account_email(self.client)
-        if exc.status == 403:
+        if exc.status == 403 and not exc.retryable:  # a retryable 403 is a rate limit, not a refusal
             problem = (
                 f"permission denied on the form spreadsheet {key}: share it with {email} (Viewer is enough)"
             )

@@ -15,12 +15,13 @@ from tests.e2e.test_smtp_demo import inbox  # noqa: F401  (fixture)
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 
-def test_doctor_reads_the_google_key_from_a_gcp_credentials_block(cli_env, fake, key_json) -> None:  # type: ignore[no-untyped-def]
+def test_doctor_reads_the_google_key_from_a_gcp_credentials_block(cli_env, fake, service_account_key) -> None:  # type: ignore[no-untyped-def]
     from prefect_gcp import GcpCredentials
 
-    GcpCredentials(service_account_info=json.loads(key_json)).save("toko-google", overwrite=True)
-    world = build_world(fake, EXAMPLES / "orders.csv")
-    env = {**cli_env, **world.environment(key_json)}
+    GcpCredentials(service_account_info=json.loads(service_account_key)).save("toko-google", overwrite=True)
+    # A service account may own files only in a shared drive (a Workspace shop's setup).
+    world = build_world(fake, EXAMPLES / "orders.csv", shared_drive="0AtokoSharedDrive")
+    env = {**cli_env, **world.environment(service_account_key)}
     del env["FULFIL_GOOGLE_CREDENTIALS_JSON"]
     env["FULFIL_GOOGLE_CREDENTIALS_BLOCK"] = "toko-google"
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 
-from fulfil.testing.world import SERVICE_ACCOUNT, build_world
+from fulfil.testing.world import SHOP_USER, build_world
 from tests.conftest import EXAMPLES
 from tests.e2e.test_cli import run
 
@@ -25,13 +27,18 @@ def test_doctor_passes_on_a_well_shared_setup_and_names_the_missing_share(cli_en
     assert broken.returncode == 1
     failed = [line for line in broken.stdout.splitlines() if "✗" in line]
     assert len(failed) == 1 and "CRM sheet" in failed[0]
-    assert f"share the sheet with {SERVICE_ACCOUNT} as Editor" in failed[0]
-    assert key_json[:40] not in broken.stdout + broken.stderr  # the key is never printed
+    assert f"share the sheet with {SHOP_USER} as Editor" in failed[0]
+    refresh_token = json.loads(key_json)["refresh_token"]
+    assert refresh_token not in healthy.stdout + broken.stdout + broken.stderr  # never printed
 
 
 def test_demo_with_fake_google_completes_orders_within_the_sheets_budget(cli_env) -> None:  # type: ignore[no-untyped-def]
     done = run(cli_env, "demo", "--with-fake-google")
     out = done.stdout
+    # Signed in as the shop's Gmail account through the consent screen, as `fulfil google login`.
+    assert f"signed in as {SHOP_USER}" in out
+    token = Path(cli_env["FULFIL_HOME"]) / "with-fake-google" / "google-token.json"
+    assert token.stat().st_mode & 0o777 == 0o600
     for order_id in ("INV-0001", "INV-0002", "INV-0003", "INV-0008", "INV-0012"):
         assert re.search(rf"{order_id}\s+│\s+\S+\s+│\s+completed", out), order_id
     calls = re.search(r"Google API calls: .*sheets (\d+); total (\d+)", out)

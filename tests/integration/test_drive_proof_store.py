@@ -251,3 +251,24 @@ def test_a_proof_trashed_before_recording_sends_the_order_back_to_waiting(on_dri
     assert three.status == S.DISPATCHED
     assert "ditarik" in three.history[-1].comment.lower()
     assert three.accepted_proofs == []
+
+
+def test_a_drive_shortcut_named_like_a_proof_is_refused_unread(on_drive: Services, fake) -> None:
+    # Drive's symlink: a shortcut in the order's folder pointing at another order's accounts.
+    other = fake.add_file("akun-gmail.csv", _accounts(10), on_drive.proofs.folder_id("INV-0008") or "")  # type: ignore[attr-defined]
+    folder = on_drive.proofs.folder_id("INV-0002")  # type: ignore[attr-defined]
+    fake.add_file(
+        "bukti.png",
+        b"",
+        folder or "",
+        mime_type="application/vnd.google-apps.shortcut",
+        app_properties={"target": other},
+    )
+
+    _watch(on_drive)
+
+    order = on_drive.store.get("INV-0002")
+    assert order.status == S.DISPATCHED
+    assert [(p.name, p.accepted, "Not a regular file" in p.reason) for p in order.proofs] == [
+        ("bukti.png", False, True)
+    ]

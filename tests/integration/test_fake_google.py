@@ -23,12 +23,13 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
+from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaInMemoryUpload, MediaIoBaseDownload
 
-from fulfil.testing.fake_google import FOLDER_MIME, FakeGoogle, Formula
-from integrations.google.clients import google_api, gspread_client
+from fulfil.testing.fake_google import FOLDER_MIME, SHOP_USER, FakeGoogle, Formula
+from integrations.google.clients import google_api, gspread_client, user_credentials
 
 SCOPES = ["https://www.googleapis.com/auth/drive", "https://www.googleapis.com/auth/spreadsheets"]
 CLIENT_EMAIL = "fulfil@test-project.iam.gserviceaccount.com"
@@ -53,7 +54,7 @@ def fake() -> Iterator[FakeGoogle]:
 
 
 @pytest.fixture
-def credentials(fake: FakeGoogle, private_key_pem: str) -> service_account.Credentials:
+def sa_credentials(fake: FakeGoogle, private_key_pem: str) -> service_account.Credentials:
     info = {
         "type": "service_account",
         "project_id": "test-project",
@@ -67,17 +68,23 @@ def credentials(fake: FakeGoogle, private_key_pem: str) -> service_account.Crede
 
 
 @pytest.fixture
-def drive(fake: FakeGoogle, credentials: service_account.Credentials) -> Resource:
+def credentials(fake: FakeGoogle) -> Credentials:
+    """The shop's own sign-in (a refresh token the fake issued): files it makes are the shop's."""
+    return user_credentials(fake.authorized_user_info(SHOP_USER), fake.base_url)
+
+
+@pytest.fixture
+def drive(fake: FakeGoogle, credentials: Credentials) -> Resource:
     return google_api("drive", "v3", credentials, fake.base_url)
 
 
 @pytest.fixture
-def sheets_api(fake: FakeGoogle, credentials: service_account.Credentials) -> Resource:
+def sheets_api(fake: FakeGoogle, credentials: Credentials) -> Resource:
     return google_api("sheets", "v4", credentials, fake.base_url)
 
 
 @pytest.fixture
-def gc(fake: FakeGoogle, credentials: service_account.Credentials) -> gspread.Client:
+def gc(fake: FakeGoogle, credentials: Credentials) -> gspread.Client:
     return gspread_client(credentials, fake.base_url)
 
 
@@ -85,14 +92,16 @@ def _error(exc: HttpError) -> dict[str, Any]:
     return json.loads(exc.content)["error"]
 
 
-def _bearer() -> dict[str, str]:
-    return {"Authorization": "Bearer ya29.anything"}
+def _bearer(fake: FakeGoogle) -> dict[str, str]:
+    """A raw request's header with an access token the fake issued (it refuses any other)."""
+    return {"Authorization": "Bearer " + fake.issue_token()}
 
 
 # --- auth -------------------------------------------------------------------------------------
 
 
-def test_token_endpoint_and_missing_credentials(fake: FakeGoogle, drive: Resource) -> None:
+def test_token_endpoint_and_missing_credentials(fake: FakeGoogle, sa_credentials: Any) -> None:
+    drive = google_api("drive", "v3", sa_credentials, fake.base_url)
     refused = requests.post(
         fake.base_url + "/token",
         data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"},
@@ -390,7 +399,7 @@ def test_permissions_create(fake: FakeGoogle, drive: Resource) -> None:
 def test_shared_drive_items_need_all_drives_flags_when_strict(private_key_pem: str) -> None:
     with FakeGoogle(strict_all_drives=True) as strict:
         folder = strict.add_folder("Proofs", drive_id="0AsharedDriveId")
-        headers = _bearer()
+        headers = _bearer(strict)
         plain = requests.get(f"{strict.base_url}/drive/v3/files/{folder}", headers=headers, timeout=5)
         assert plain.status_code == 404
         flagged = requests.get(
@@ -514,6 +523,7 @@ def test_sheets_through_googleapiclient(fake: FakeGoogle, sheets_api: Resource) 
 def test_concurrent_appends_all_land(fake: FakeGoogle) -> None:
     sheet_id = fake.add_spreadsheet("CRM", {"Orders": [HEADER]})
     url = f"{fake.base_url}/v4/spreadsheets/{sheet_id}/values/Orders!A1:C:append"
+    headers = _bearer(fake)
 
     def worker(n: int) -> None:
         with requests.Session() as session:
@@ -522,7 +532,7 @@ def test_concurrent_appends_all_land(fake: FakeGoogle) -> None:
                     url,
                     params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
                     json={"values": [[f"INV-{n}-{k}", "0812"]]},
-                    headers=_bearer(),
+                    headers=headers,
                     timeout=5,
                 ).raise_for_status()
 
@@ -547,7 +557,7 @@ def test_429_with_retry_after_once_then_success(fake: FakeGoogle, drive: Resourc
     assert [(r.status, r.fault) for r in listed] == [(429, True), (200, False)]
 
     fake.inject("GET /drive/v3/files", status=429, retry_after=7, times=1)
-    raw = requests.get(fake.base_url + "/drive/v3/files", headers=_bearer(), timeout=5)
+    raw = requests.get(fake.base_url + "/drive/v3/files", headers=_bearer(fake), timeout=5)
     assert raw.status_code == 429
     assert raw.headers["Retry-After"] == "7"
     assert raw.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
@@ -638,7 +648,8 @@ def test_random_faults_repeat_with_the_same_seed() -> None:
         with FakeGoogle(seed=seed) as fake:
             fake.inject("*", status=500, rate=0.5)
             url = fake.base_url + "/drive/v3/changes/startPageToken"
-            return [requests.get(url, headers=_bearer(), timeout=5).status_code for _ in range(16)]
+            headers = _bearer(fake)
+            return [requests.get(url, headers=headers, timeout=5).status_code for _ in range(16)]
 
     first = statuses(7)
     assert first == statuses(7)
@@ -649,8 +660,8 @@ def test_delay_makes_a_slow_answer(fake: FakeGoogle) -> None:
     fake.inject("startPageToken", delay=0.5, times=1)
     url = fake.base_url + "/drive/v3/changes/startPageToken"
     with pytest.raises(requests.exceptions.ReadTimeout):
-        requests.get(url, headers=_bearer(), timeout=0.1)
-    assert requests.get(url, headers=_bearer(), timeout=5).status_code == 200
+        requests.get(url, headers=_bearer(fake), timeout=0.1)
+    assert requests.get(url, headers=_bearer(fake), timeout=5).status_code == 200
 
 
 def test_module_runs_in_the_foreground() -> None:

@@ -21,7 +21,7 @@ from integrations.google.clients import gspread_client, load_credentials
 from integrations.google.retry import RetryPolicy
 from integrations.ports import AdapterError
 from integrations.source.gsheet import FormResponsesSource
-from tests.google_fixtures import FAST, SERVICE_ACCOUNT, fake, key_json  # noqa: F401  (fixtures)
+from tests.google_fixtures import FAST, SHOP_USER, fake, key_json  # noqa: F401  (fixtures)
 
 HEADER = load_crm_columns(PROJECT_CONFIGS).header
 HYPERLINK = '=HYPERLINK("https://drive.google.com/drive/folders/abc","bukti")'
@@ -246,7 +246,7 @@ def test_a_denied_sheet_fails_once_naming_the_fix_and_stays_unchanged(
         crm.upsert([_row("INV-0001", "done"), _row("INV-0002")])
     error = denied.value
     assert (error.status, error.retryable) == (403, False)
-    assert f"share the sheet with {SERVICE_ACCOUNT} as Editor" in str(error)
+    assert f"share the sheet with {SHOP_USER} as Editor" in str(error)
     assert fake.calls("sheets") == 1  # not retried
     assert fake.sheet_values(key, "CRM") == before
 
@@ -269,7 +269,7 @@ def test_check_names_what_is_wrong(fake: FakeGoogle, gc: gspread.Client) -> None
     assert crm.check() == []
     fake.deny(fine)
     [denied] = crm.check()
-    assert "permission denied" in denied and SERVICE_ACCOUNT in denied
+    assert "permission denied" in denied and SHOP_USER in denied
 
     [unknown] = _crm(gc, "no-such-spreadsheet").check()
     assert "not found" in unknown and "FULFIL_CRM_SPREADSHEET_KEY" in unknown
@@ -371,7 +371,7 @@ def test_form_source_empty_missing_and_denied(fake: FakeGoogle, gc: gspread.Clie
     with pytest.raises(AdapterError) as refused:
         denied.read()
     assert refused.value.retryable is False
-    assert "permission denied" in str(refused.value) and SERVICE_ACCOUNT in str(refused.value)
+    assert "permission denied" in str(refused.value) and SHOP_USER in str(refused.value)
     assert fake.calls("sheets") == 1
     assert "permission denied" in denied.check()[0]
 

@@ -79,8 +79,10 @@ def test_two_runs_leave_one_folder_and_one_copy_of_each_file_with_the_newest_con
     assert b"INV-0001" in fake.file_content(by_name[NAMES[0]]["id"])  # the second run's, not the first's
     assert second.links == first.links  # replaced in place: the links people saved still work
     assert second.links[NAMES[2]] == by_name[NAMES[2]]["webViewLink"]
-    # The first run: look for the folder by tag and by name, make it, list it, upload three files.
-    assert first_calls == 7
+    # The first run: look for the folder by tag and by name, reserve four IDs in one call (each
+    # create carries its own, so a retried create never doubles a file), make the folder, list
+    # it, upload three files.
+    assert first_calls == 8
     # The rerun: find the folder, list it, replace three files (PATCH to /upload/, media only).
     assert len(drive_calls) == 5
     assert [r.method for r in drive_calls[2:]] == ["PATCH"] * 3
