@@ -24,3 +24,10 @@ def test_ruff_finds_nothing() -> None:
     ruff = Path(sys.executable).parent / "ruff"
     done = subprocess.run([str(ruff), "check", "."], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout
+
+
+def test_mypy_finds_nothing() -> None:
+    """Types hold across fulfil, integrations, tasks and flows (config: pyproject's [tool.mypy])."""
+    mypy = Path(sys.executable).parent / "mypy"
+    done = subprocess.run([str(mypy)], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-4000:]
