@@ -198,23 +198,17 @@ def test_dispatch_gives_the_division_a_folder_and_a_work_order(ingested, home) -
 
 def test_the_whole_pipeline_on_postgresql(prefect_api, home, request) -> None:  # type: ignore[no-untyped-def]
     """The same flows with the order store on a real PostgreSQL (.ci/run starts one)."""
-    from sqlalchemy import create_engine, text
-
     from flows.intake import intake
     from flows.watch_proofs import watch_proofs
     from fulfil import bootstrap
     from fulfil.cli._prefect import flow_settings
     from fulfil.settings import Settings
-    from integrations.store.tables import metadata
+    from tests.integration.conftest import empty_database
 
     url = request.config.getoption("--database-url")
     if not url:
         pytest.skip("no PostgreSQL: give --database-url or $FULFIL_TEST_DATABASE_URL (.ci/run does)")
-    engine = create_engine(url)
-    metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
+    empty_database(url)
     svc = bootstrap.build(Settings(home=home, database_url=url))
     assert svc.store.engine.dialect.name == "postgresql"
     svc.clock = lambda: NOW

@@ -24,6 +24,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = request.config.getoption("--database-url")
     if not url:
         pytest.skip("no PostgreSQL: give --database-url or $FULFIL_TEST_DATABASE_URL (.ci/run does)")
+    empty_database(url)
+    return url
+
+
+def empty_database(url: str) -> None:
+    """fulfil's tables and Alembic's mark dropped: the database as nobody used it yet."""
     engine = create_engine(url)
     try:
         metadata.drop_all(engine)
@@ -31,7 +37,6 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     finally:
         engine.dispose()
-    return url
 
 
 @pytest.fixture

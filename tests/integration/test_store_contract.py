@@ -16,6 +16,7 @@ from fulfil.testing.memory_store import MemoryStore
 from integrations.ports import Store
 from integrations.store import OrderStore, OutboxMessage, StaleOrder
 from tests.conftest import NOW
+from tests.integration.conftest import empty_database
 
 
 @pytest.fixture(params=["sqlite", "database-url", "memory"])
@@ -28,15 +29,8 @@ def any_store(request: pytest.FixtureRequest, tmp_path) -> Iterator[OrderStore |
         url = request.config.getoption("--database-url")
         if not url:
             pytest.skip("no PostgreSQL: give --database-url or $FULFIL_TEST_DATABASE_URL (.ci/run does)")
-        from sqlalchemy import create_engine, text
 
-        from tests.integration.conftest import metadata
-
-        engine = create_engine(url)
-        metadata.drop_all(engine)
-        with engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        engine.dispose()
+        empty_database(url)
     store = OrderStore.open(url)
     yield store
     store.engine.dispose()

@@ -8,40 +8,20 @@ Measured before messages were claimed: 3 processes on PostgreSQL sent 719 comple
 from __future__ import annotations
 
 import csv
-import socket
 import subprocess
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Session
-from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from tests.e2e.conftest import FULFIL
 from tests.integration.conftest import store_url  # noqa: F401  (a fresh SQLite, and PostgreSQL in CI)
+from tests.smtp_counting import CountingMailbox, smtp_counter  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 ORDERS = 240
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-
-
-class Counting:
-    def __init__(self) -> None:
-        self.delivered: Counter[tuple[str, str]] = Counter()
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
-        text = envelope.content.decode("utf-8", "replace") if isinstance(envelope.content, bytes) else ""
-        head = dict(line.split(":", 1) for line in text.split("\n\n", 1)[0].splitlines() if ":" in line)
-        self.delivered[(head.get("X-Fulfil-Order", "").strip(), head.get("X-Fulfil-Kind", "").strip())] += 1
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _export(path: Path) -> Path:
@@ -72,40 +52,31 @@ def _all_at_once(env: dict[str, str], commands: list[list[str]]) -> list[subproc
 def test_intakes_and_watches_running_together_deliver_each_message_once(
     cli_env: dict[str, str],
     store_url: str,  # noqa: F811
+    smtp_counter: CountingMailbox,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     processes = 3 if store_url.startswith("postgresql") else 2
-    counting = Counting()
-    port = _free_port()
-    smtp = Controller(counting, hostname="127.0.0.1", port=port)
-    smtp.start()
     home = Path(cli_env["FULFIL_HOME"])
     env = {
         **cli_env,
         "FULFIL_DATABASE_URL": store_url,
-        "FULFIL_NOTIFIER": "smtp",
-        "FULFIL_SMTP_HOST": "127.0.0.1",
-        "FULFIL_SMTP_PORT": str(port),
-        "FULFIL_SMTP_SECURITY": "none",
+        **smtp_counter.settings(),
     }
     export = _export(tmp_path / "orders.csv")
-    try:
-        intakes = _all_at_once(env, [[FULFIL, "intake", str(export)]] * processes)
-        for n in range(ORDERS):
-            (home / "drive" / f"MP-{n:04d}" / "bukti.png").write_bytes(PNG)
-        watches = _all_at_once(env, [[FULFIL, "watch", "--once"]] * processes)
-        # Ops asking for today's digest while the scheduled one goes: one digest.
-        digests = _all_at_once(env, [[FULFIL, "digest"]] * processes)
-    finally:
-        smtp.stop()
+    intakes = _all_at_once(env, [[FULFIL, "intake", str(export)]] * processes)
+    for n in range(ORDERS):
+        (home / "drive" / f"MP-{n:04d}" / "bukti.png").write_bytes(PNG)
+    watches = _all_at_once(env, [[FULFIL, "watch", "--once"]] * processes)
+    # Ops asking for today's digest while the scheduled one goes: one digest.
+    digests = _all_at_once(env, [[FULFIL, "digest"]] * processes)
 
     assert sum("digest sent to ops" in d.stdout for d in digests) == 1
-    assert sum(n for (order, _), n in counting.delivered.items() if order == "digest") == 1
+    assert sum(n for (order, _), n in smtp_counter.delivered.items() if order == "digest") == 1
     for done in intakes + watches + digests:
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
-    per_kind = Counter(kind for order, kind in counting.delivered if order != "digest")
+    per_kind = Counter(kind for order, kind in smtp_counter.delivered if order != "digest")
     assert per_kind == {"confirmation": ORDERS, "dispatch": ORDERS, "completed": ORDERS}, per_kind
-    assert set(counting.delivered.values()) == {1}, counting.delivered.most_common(3)
+    assert set(smtp_counter.delivered.values()) == {1}, smtp_counter.delivered.most_common(3)
     with (home / "crm.csv").open(encoding="utf-8") as fh:
         ids = [row[0] for row in list(csv.reader(fh))[1:]]
     assert len(ids) == len(set(ids)) == ORDERS

@@ -7,22 +7,18 @@ against a real SMTP server (aiosmtpd) that counts what it accepts."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Session
-from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from fulfil.core.order import Order
 from integrations.store import OrderStore, OutboxMessage
 from tests.integration.conftest import store_url  # noqa: F401  (a fresh SQLite, and PostgreSQL in CI)
+from tests.smtp_counting import counting_smtp
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDERS = 240
@@ -39,24 +35,6 @@ svc = bootstrap.build(Settings())
 report = send_pending(svc)
 print(len(report.sent), len(report.failed), len(report.retry_later))
 """
-
-
-class Counting:
-    def __init__(self) -> None:
-        self.delivered: Counter[str] = Counter()
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
-        text = envelope.content.decode("utf-8", "replace") if isinstance(envelope.content, bytes) else ""
-        headers = (line.split(":", 1) for line in text.splitlines() if ":" in line)
-        order = next((value.strip() for name, value in headers if name == "X-Fulfil-Order"), "")
-        self.delivered[order] += 1
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _queue(url: str) -> None:
@@ -76,21 +54,14 @@ def test_every_message_is_delivered_once_by_several_senders_at_once(
 ) -> None:
     processes = 3 if store_url.startswith("postgresql") else 2
     _queue(store_url)
-    counting = Counting()
-    port = _free_port()
-    controller = Controller(counting, hostname="127.0.0.1", port=port)
-    controller.start()
     go = tmp_path / "go"
-    env = {
-        **os.environ,
-        "FULFIL_HOME": str(tmp_path / "home"),
-        "FULFIL_DATABASE_URL": store_url,
-        "FULFIL_NOTIFIER": "smtp",
-        "FULFIL_SMTP_HOST": "127.0.0.1",
-        "FULFIL_SMTP_PORT": str(port),
-        "FULFIL_SMTP_SECURITY": "none",
-    }
-    try:
+    with counting_smtp() as mailbox:
+        env = {
+            **os.environ,
+            **mailbox.settings(),
+            "FULFIL_HOME": str(tmp_path / "home"),
+            "FULFIL_DATABASE_URL": store_url,
+        }
         senders = [
             subprocess.Popen(
                 [sys.executable, "-c", SENDER, str(go)],
@@ -105,15 +76,13 @@ def test_every_message_is_delivered_once_by_several_senders_at_once(
         time.sleep(2.0)  # every process imported and waiting
         go.touch()
         outputs = [p.communicate(timeout=180) for p in senders]
-    finally:
-        controller.stop()
 
     assert [p.returncode for p in senders] == [0] * processes, [err for _, err in outputs]
     assert all("Traceback" not in err for _, err in outputs)
     sent = [int(out.split()[0]) for out, _ in outputs]
     assert sum(sent) == ORDERS
-    assert len(counting.delivered) == ORDERS
-    assert set(counting.delivered.values()) == {1}, counting.delivered.most_common(3)
+    assert len(mailbox.delivered) == ORDERS
+    assert set(mailbox.delivered.values()) == {1}, mailbox.delivered.most_common(3)
     store = OrderStore.open(store_url)
     assert {m.state for m in store.messages()} == {"sent"}
     store.engine.dispose()

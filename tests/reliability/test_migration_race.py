@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from integrations.store import OrderStore
-from integrations.store.tables import metadata
+from tests.integration.conftest import empty_database
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIES = 10
@@ -33,16 +32,6 @@ while not go.exists():
 sys.argv = ["fulfil", "orders", "list", "--json"]
 main()
 """
-
-
-def _empty(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        metadata.drop_all(engine)
-        with engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    finally:
-        engine.dispose()
 
 
 def _race(url: str, home: Path, go: Path) -> list[tuple[int, str]]:
@@ -80,7 +69,7 @@ def test_three_commands_on_a_new_database_all_succeed_ten_times(
             url = f"sqlite:///{home / 'fulfil.db'}"
         else:
             url = pg_url
-            _empty(url)
+            empty_database(url)
         results = _race(url, home, tmp_path / f"go-{n}")
         failures += [f"try {n}: exit {code}: {err.strip()[-300:]}" for code, err in results if code != 0]
         store = OrderStore.open(url)  # and the schema is whole

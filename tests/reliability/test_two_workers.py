@@ -10,21 +10,17 @@ import contextlib
 import csv
 import os
 import signal
-import socket
 import subprocess
 import time
-from collections import Counter
 from pathlib import Path
 from uuid import UUID
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Session
-from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from fulfil.cli.demo import TEAM_ROUNDS, _demo_source
 from tests.e2e.conftest import FULFIL, PREFECT
 from tests.integration.conftest import store_url  # noqa: F401  (a fresh SQLite, and PostgreSQL in CI)
+from tests.smtp_counting import CountingMailbox, smtp_counter  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
@@ -33,24 +29,6 @@ QUIET = {
     "FULFIL_WATCH_INTERVAL_SECONDS": "3600",
     "FULFIL_SWEEP_INTERVAL_SECONDS": "3600",
 }
-
-
-class Counting:
-    def __init__(self) -> None:
-        self.delivered: Counter[tuple[str, str]] = Counter()
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
-        text = envelope.content.decode("utf-8", "replace") if isinstance(envelope.content, bytes) else ""
-        head = dict(line.split(":", 1) for line in text.split("\n\n", 1)[0].splitlines() if ":" in line)
-        key = (head.get("X-Fulfil-Order", "").strip(), head.get("X-Fulfil-Kind", "").strip())
-        self.delivered[key] += 1
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _descendants(pid: int) -> list[int]:
@@ -97,15 +75,12 @@ def _wait(run_id: UUID, states: set[str], timeout: float) -> str:
 def test_one_of_two_workers_killed_mid_intake_every_order_once(
     cli_env: dict[str, str],
     store_url: str,  # noqa: F811
+    smtp_counter: CountingMailbox,  # noqa: F811
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> None:
     if store_url.startswith("sqlite") and request.config.getoption("--database-url"):
         pytest.skip("two minutes of workers: run on PostgreSQL, as production does, when there is one")
-    counting = Counting()
-    port = _free_port()
-    smtp = Controller(counting, hostname="127.0.0.1", port=port)
-    smtp.start()
     pool = f"fulfil-two-{os.getpid()}-{int(time.time())}"
     home = Path(cli_env["FULFIL_HOME"])
     env = {
@@ -113,10 +88,7 @@ def test_one_of_two_workers_killed_mid_intake_every_order_once(
         **QUIET,
         "FULFIL_DATABASE_URL": store_url,
         "FULFIL_INTAKE_PATH": str(_demo_source(tmp_path)),
-        "FULFIL_NOTIFIER": "smtp",
-        "FULFIL_SMTP_HOST": "127.0.0.1",
-        "FULFIL_SMTP_PORT": str(port),
-        "FULFIL_SMTP_SECURITY": "none",
+        **smtp_counter.settings(),
         "PREFECT_WORKER_QUERY_SECONDS": "1",
     }
     workers: list[subprocess.Popen[bytes]] = []
@@ -160,16 +132,15 @@ def test_one_of_two_workers_killed_mid_intake_every_order_once(
     finally:
         for w in workers:
             _kill_tree(w.pid)
-        smtp.stop()
 
     statuses = _statuses(env)
     completed = {o for o, s in statuses.items() if s == "completed"}
     assert {"INV-0001", "INV-0002", "INV-0003"} <= completed, statuses
     # Every message at most once, and every order's dispatch and completion exactly once.
-    assert set(counting.delivered.values()) == {1}, counting.delivered.most_common(3)
+    assert set(smtp_counter.delivered.values()) == {1}, smtp_counter.delivered.most_common(3)
     dispatched = {o for o, s in statuses.items() if s in ("dispatched", "completed")}
-    assert {o for o, k in counting.delivered if k == "dispatch"} == dispatched
-    assert {o for o, k in counting.delivered if k == "completed"} == completed
+    assert {o for o, k in smtp_counter.delivered if k == "dispatch"} == dispatched
+    assert {o for o, k in smtp_counter.delivered if k == "completed"} == completed
     # One folder per dispatched order, one CRM row per completed order.
     assert {p.name for p in (home / "drive").iterdir() if p.is_dir()} == dispatched
     with (home / "crm.csv").open(encoding="utf-8") as fh:
