@@ -20,17 +20,9 @@ from integrations.google.clients import gspread_client, load_credentials
 from integrations.ports import SourceTable
 from integrations.source.gsheet import FormResponsesSource
 from tests.google_fixtures import FAST, fake, key_json  # noqa: F401  (fixtures)
+from tests.unit.builders import RESPONSES_HEADERS
 
-HEADERS = [
-    "Timestamp",
-    "Nama",
-    "Email",
-    "No. WhatsApp",
-    "Kode Layanan",
-    "Jumlah",
-    "Deadline",
-    "Status Pembayaran",
-]
+HEADERS = RESPONSES_HEADERS
 SARI = [
     "30/11/2026 10:00:00",
     "Sari",
@@ -39,6 +31,7 @@ SARI = [
     "GMAIL-BARU",
     "",
     "31/12/2026",
+    "",
     "Lunas",
 ]
 BUDI = [
@@ -49,9 +42,10 @@ BUDI = [
     "GMAIL-BARU",
     "3",
     "31/12/2026",
+    "",
     "Lunas",
 ]
-DEWI = ["30/11/2026 12:00:00", "Dewi", "dewi@example.com", "", "GMAIL-BARU", "1", "31/12/2026", "Lunas"]
+DEWI = ["30/11/2026 12:00:00", "Dewi", "dewi@example.com", "", "GMAIL-BARU", "1", "31/12/2026", "", "Lunas"]
 SARI_EDITED = ["01/12/2026 08:15:00", *SARI[1:5], "4", *SARI[6:]]  # the quantity she forgot
 
 

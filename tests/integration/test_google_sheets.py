@@ -22,20 +22,11 @@ from integrations.google.retry import RetryPolicy
 from integrations.ports import AdapterError
 from integrations.source.gsheet import FormResponsesSource
 from tests.google_fixtures import FAST, SHOP_USER, fake, key_json  # noqa: F401  (fixtures)
+from tests.unit.builders import RESPONSES_HEADERS
 
 HEADER = load_crm_columns(PROJECT_CONFIGS).header
 HYPERLINK = '=HYPERLINK("https://drive.google.com/drive/folders/abc","bukti")'
-FORM_HEADERS = [
-    "Timestamp",
-    "Nama",
-    "Email",
-    "No. WhatsApp",
-    "Kode Layanan",
-    "Jumlah",
-    "Deadline",
-    "Catatan",
-    "Status Pembayaran",
-]
+FORM_HEADERS = RESPONSES_HEADERS
 
 
 @pytest.fixture

@@ -11,6 +11,19 @@ from fulfil.core.validation import OrderDraft
 
 TZ = "Asia/Jakarta"
 
+# A Google Form's responses sheet as its Indonesian export writes it: no order ID column.
+RESPONSES_HEADERS = [
+    "Timestamp",
+    "Nama",
+    "Email",
+    "No. WhatsApp",
+    "Kode Layanan",
+    "Jumlah",
+    "Deadline",
+    "Catatan",
+    "Status Pembayaran",
+]
+
 # 30/11/2026 23:59:59 WIB, the end of the day the example row asks for.
 END_OF_30_NOV_WIB = datetime(2026, 11, 30, 16, 59, 59, tzinfo=UTC)
 
