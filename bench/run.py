@@ -273,9 +273,7 @@ def local_services(home: Path, config: Path, *, artifacts_per_run: int | None = 
     from fulfil.settings import Settings
 
     limit = {} if artifacts_per_run is None else {"order_artifacts_per_run": artifacts_per_run}
-    svc = bootstrap.build(Settings(home=home, config_dir=config, **limit))
-    bootstrap.use(svc)  # the flows' tasks find their services here
-    return svc
+    return bootstrap.build(Settings(home=home, config_dir=config, **limit))
 
 
 def google_services(home: Path, config: Path, fake: Any, key_json: str) -> Any:
@@ -292,16 +290,11 @@ def google_services(home: Path, config: Path, fake: Any, key_json: str) -> Any:
         for k, v in env.items()
         if not k.startswith(("FULFIL_FORM_", "FULFIL_SOURCE"))
     }
-    svc = bootstrap.build(Settings(home=home, config_dir=config, **fields))
-    bootstrap.use(svc)
-    return svc
+    return bootstrap.build(Settings(home=home, config_dir=config, **fields))
 
 
 def close(svc: Any) -> None:
-    from fulfil import bootstrap
-
-    bootstrap.use(None)
-    svc.store.engine.dispose()
+    svc.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,44 +302,35 @@ def close(svc: Any) -> None:
 
 
 def plain_intake(svc: Any, source: Path) -> int:
-    """What the intake flow's tasks call, in the same order: ingest, folders, dispatch, send, summary."""
-    from fulfil.usecases import dispatch, intake, notify, summary
+    """The intake flow's pipeline (fulfil/usecases/pipeline.py), each step a plain call."""
+    from fulfil.usecases import pipeline
 
-    report = intake.ingest(svc, intake.rows_of(svc, svc.source(source).read()))
-    links = dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc, report.order_ids))
-    done = dispatch.mark_dispatched(svc, links)
-    notify.send_pending(svc)
-    summary.order_rows(svc, report.order_ids)
-    return len(done)
+    return pipeline.intake(pipeline.DirectSteps(svc), str(source))["dispatched"]
 
 
 def plain_watch(svc: Any) -> list[str]:
-    """What the watch_proofs flow's tasks call (flows/_steps.py), in the same order."""
-    from fulfil.usecases import crm, notify, proofs
+    """The watch_proofs flow's pipeline, each step a plain call."""
+    from fulfil.usecases import pipeline
 
-    scan = proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc, None))
-    proofs.judge_proofs(svc, scan.found)
-    proofs.save_cursor(svc, scan.cursor)
-    crm.mark_recorded(svc, crm.sync_crm_rows(svc))
-    done = notify.complete_orders(svc, notify.to_complete(svc, None))
-    notify.send_pending(svc)
-    crm.sync_crm_rows(svc)
-    return done
+    return pipeline.watch(pipeline.DirectSteps(svc))
 
 
-def flow_intake(source: Path) -> dict[str, int]:
+def flow_intake(svc: Any, source: Path) -> dict[str, int]:
+    """The intake flow, on the same services (as `fulfil intake` runs it)."""
     from flows.intake import intake
     from fulfil.cli._prefect import flow_settings
+    from tasks._runtime import given
 
-    with flow_settings():
+    with flow_settings(), given(svc):
         return intake(source=str(source))
 
 
-def flow_watch() -> list[str]:
+def flow_watch(svc: Any) -> list[str]:
     from flows.watch_proofs import watch_proofs
     from fulfil.cli._prefect import flow_settings
+    from tasks._runtime import given
 
-    with flow_settings():
+    with flow_settings(), given(svc):
         return watch_proofs()
 
 
@@ -398,11 +382,11 @@ def run_path(
     source = write_csv(orders, home.parent / f"{home.name}-orders.csv")
     svc = local_services(home, ws.config, artifacts_per_run=artifacts_per_run)
     try:
-        _, intake_s = timed(flow_intake if prefect else lambda p: plain_intake(svc, p), source)
+        _, intake_s = timed(lambda p: flow_intake(svc, p) if prefect else plain_intake(svc, p), source)
         dispatched = count_status(svc, "dispatched")
         for order in orders:
             drop_local(home, order)
-        _, watch_s = timed(flow_watch if prefect else lambda: plain_watch(svc))
+        _, watch_s = timed(lambda: flow_watch(svc) if prefect else plain_watch(svc))
         backlog = svc.store.trace_backlog_size() if prefect else 0
         return PathTimes(intake_s, watch_s, dispatched, count_status(svc, "completed"), backlog)
     finally:
@@ -523,7 +507,7 @@ def rss_worker(home: str, config: str, source: str) -> None:
     quiet_console_logs()
     svc = local_services(Path(home), Path(config))
     before = peak_rss_mb()
-    result, seconds = timed(flow_intake, Path(source))
+    result, seconds = timed(flow_intake, svc, Path(source))
     print(
         json.dumps(
             {
@@ -585,7 +569,7 @@ def watch_until_notified(svc: Any, dropper: Dropper, total: int, limit_s: float)
     passes, started = 0, time.perf_counter()
     dropper.start()
     while time.perf_counter() - started < limit_s:
-        flow_watch()
+        flow_watch(svc)
         passes += 1
         if dropper.error is not None:
             raise RuntimeError("dropping proofs failed") from dropper.error
@@ -707,7 +691,7 @@ def measure_sheets(ws: Workspace, plan: Plan, report: Report, key_json: str) -> 
                 name, content = proof_file(order.service, order.quantity)
                 fake.add_file(name, content, svc.proofs.folder_id(order.order_id))
             mark = len(fake.requests)
-            _, seconds = timed(flow_watch)
+            _, seconds = timed(flow_watch, svc)
             during = fake.requests[mark:]
             sheets = sum(1 for r in during if r.api == "sheets")
             recorded = len(svc.crm.rows())

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from tasks._runtime import flow_run_deps
 from tasks.digest import send_daily_digest
 
 
@@ -12,4 +13,5 @@ from tasks.digest import send_daily_digest
     "and the daily report's chart.",
 )
 def daily_digest() -> bool:
-    return send_daily_digest()
+    with flow_run_deps() as deps:
+        return send_daily_digest(deps)

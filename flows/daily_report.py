@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from tasks._runtime import flow_run_deps
 from tasks.report_files import shelve_report, write_report
 
 
@@ -13,6 +14,7 @@ from tasks.report_files import shelve_report, write_report
     "Written as CSV, Markdown and a chart, also to the Laporan folder on Drive when Google is set up.",
 )
 def daily_report(days: int = 14) -> str:
-    files = write_report(days)
-    shelve_report(list(files.values()))
-    return files["markdown"]
+    with flow_run_deps() as deps:
+        files = write_report(deps, days)
+        shelve_report(deps, list(files.values()))
+        return files["markdown"]

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows._steps import after_dispatch
-from tasks.dispatch import mark_dispatched, open_proof_folders
-from tasks.traces import history_mark
+from fulfil.usecases import pipeline
+from tasks._runtime import flow_run_deps
+from tasks.steps import TaskSteps
 
 
 @flow(
@@ -14,6 +14,5 @@ from tasks.traces import history_mark
     "of times: it reads the order's status and does only what is left.",
 )
 def fulfil_order(order_id: str) -> None:
-    mark = history_mark()
-    mark_dispatched(open_proof_folders([order_id]))
-    after_dispatch([order_id], mark)
+    with flow_run_deps() as deps:
+        pipeline.advance(TaskSteps(deps), order_id)

@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from prefect import flow
 
-from tasks.dispatch import mark_dispatched, open_proof_folders
-from tasks.intake import ingest_orders
-from tasks.notify import check_delivery, send_outbox
-from tasks.report import publish_summary
-from tasks.traces import history_mark, publish_order_traces
+from fulfil.usecases import pipeline
+from tasks._runtime import flow_run_deps
+from tasks.steps import TaskSteps
 
 
 @flow(
@@ -17,20 +15,5 @@ from tasks.traces import history_mark, publish_order_traces
 )
 def intake(source: str | None = None) -> dict[str, int]:
     """`source` is a file or folder path (never order data); None reads FULFIL_INTAKE_PATH."""
-    mark = history_mark()
-    report = ingest_orders(source)
-    dispatched = mark_dispatched(open_proof_folders(report.order_ids))
-    sent = send_outbox()
-    publish_summary(report.order_ids, "Orders touched by this intake")
-    publish_order_traces(mark)
-    check_delivery(sent)
-    return {
-        "rows": report.rows,
-        "new": report.new,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "change_ignored": report.change_ignored,
-        "edited": report.edited,
-        "held_duplicates": len(report.held_duplicates),
-        "dispatched": len(dispatched),
-    }
+    with flow_run_deps() as deps:
+        return pipeline.intake(TaskSteps(deps), source)

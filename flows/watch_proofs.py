@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows._steps import after_dispatch
-from tasks.traces import history_mark
+from fulfil.usecases import pipeline
+from tasks._runtime import flow_run_deps
+from tasks.steps import TaskSteps
 
 
 @flow(
@@ -13,4 +14,5 @@ from tasks.traces import history_mark
     "dropped, copy accepted orders to the CRM sheet and tell the buyer.",
 )
 def watch_proofs() -> list[str]:
-    return after_dispatch(None, history_mark())
+    with flow_run_deps() as deps:
+        return pipeline.watch(TaskSteps(deps))

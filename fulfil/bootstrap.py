@@ -1,44 +1,29 @@
-"""The one place that turns settings into adapters: local ones by default, real ones by choice."""
+"""The one place that turns settings into adapters (local ones by default, real ones by choice)
+and hands them out as the use cases' Deps. Nothing here is kept between calls: whoever builds
+the Deps passes them on and closes them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fulfil.config import (
-    CrmColumns,
-    SourceColumns,
     load_catalogue,
     load_crm_columns,
     load_source_columns,
 )
-from fulfil.core.catalogue import Catalogue
 from fulfil.messages import MessageComposer
-from fulfil.settings import Settings, load_settings
+from fulfil.settings import Settings
+from fulfil.usecases.channels import BuyerChannel, phone_of
+from fulfil.usecases.deps import Deps
 from integrations.crm.local_csv import CsvCrmSheet
+from integrations.deliverables import count_rows
 from integrations.gdrive.local_folder import LocalProofFolders
 from integrations.gdrive.local_reports import LocalReportShelf
 from integrations.notifier.outbox_folder import EmlOutbox
-from integrations.ports import CrmSheet, Notifier, OrderSource, ProofStore, ReportShelf, Store
+from integrations.ports import CrmSheet, Notifier, OrderSource, ProofStore, ReportShelf, SourceOpener, Store
 from integrations.source.files import FileOrderSource
-from integrations.store import OrderStore
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-# progress(total, label) gives a function to call with how many items were just done.
-ProgressFactory = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
-
-
-@contextmanager
-def no_progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    yield lambda n: None
+from integrations.store import OrderStore, claims
 
 
 class GoogleClients:
@@ -78,45 +63,14 @@ class GoogleClients:
         return self._sheets
 
 
-@dataclass
-class Services:
-    settings: Settings
-    store: Store
-    catalogue: Catalogue
-    source_columns: SourceColumns
-    crm_columns: CrmColumns
-    composer: MessageComposer
-    proofs: ProofStore
-    crm: CrmSheet
-    notifier: Notifier
-    clock: Callable[[], datetime] = field(default=utc_now)
-    progress: ProgressFactory = field(default=no_progress)
-
-    google: GoogleClients | None = None
-    # Where report files go besides the local folder they are written to (Drive's `Laporan`).
-    report_shelf: ReportShelf = field(default_factory=LocalReportShelf)
-
-    def source(self, path: Path | None = None) -> OrderSource:
-        """A file or folder when given one; otherwise the configured source."""
-        if path is None and self.settings.source == "gsheet" and self.google is not None:
-            from integrations.source.gsheet import FormResponsesSource
-
-            s = self.settings
-            return FormResponsesSource(self.google.sheets(), s.form_spreadsheet_key, s.form_worksheet)
-        return FileOrderSource(path or self.settings.inbox)
-
-    @property
-    def tz(self) -> str:
-        return self.settings.timezone
-
-
-def build(settings: Settings, *, store: Store | None = None) -> Services:
-    """Every service from settings; `store` replaces the SQL store (the in-memory one in tests)."""
+def build(settings: Settings, *, store: Store | None = None) -> Deps:
+    """Every service from settings; `store` replaces the SQL store (the in-memory one in tests).
+    The caller owns what it built: `deps.close()` when done."""
     catalogue = load_catalogue(settings.config_dir)
     crm_columns = load_crm_columns(settings.config_dir)
     uses_google = settings.proof_store == "gdrive" or "gsheet" in (settings.crm, settings.source)
     google = GoogleClients(settings) if uses_google else None
-    return Services(
+    return Deps(
         settings=settings,
         store=store if store is not None else OrderStore.open(settings.db_url),
         catalogue=catalogue,
@@ -126,9 +80,25 @@ def build(settings: Settings, *, store: Store | None = None) -> Services:
         proofs=_proof_store(settings, google),
         crm=_crm_sheet(settings, google, crm_columns.header),
         notifier=_notifier(settings),
-        google=google,
         report_shelf=_report_shelf(settings, google),
+        open_source=_source_opener(settings, google),
+        count_rows=count_rows,
+        claimant=claims.me,
+        google=google,
+        buyer_channels=_buyer_channels(settings),
     )
+
+
+def _source_opener(settings: Settings, google: GoogleClients | None) -> SourceOpener:
+    def open_source(path: Path | None) -> OrderSource:
+        if path is None and settings.source == "gsheet" and google is not None:
+            from integrations.source.gsheet import FormResponsesSource
+
+            s = settings
+            return FormResponsesSource(google.sheets(), s.form_spreadsheet_key, s.form_worksheet)
+        return FileOrderSource(path or settings.inbox)
+
+    return open_source
 
 
 def _proof_store(settings: Settings, google: GoogleClients | None) -> ProofStore:
@@ -174,29 +144,14 @@ def _notifier(settings: Settings) -> Notifier:
 
         urls = [u.strip() for u in settings.chat_urls.get_secret_value().split(",") if u.strip()]
         notifier = CompositeNotifier(email, AppriseSender(urls))
-    if settings.buyer_chat_url is not None:
-        from integrations.notifier.chat import BuyerChat
-
-        notifier = BuyerChat(settings.buyer_chat_url, notifier)
     return notifier
 
 
-_current: Services | None = None
+def _buyer_channels(settings: Settings) -> dict[str, BuyerChannel]:
+    """Every channel to buyers besides email: one adapter and one line each."""
+    channels: list[BuyerChannel] = []
+    if settings.buyer_chat_url is not None:
+        from integrations.notifier.chat import WhatsAppSender
 
-
-def services() -> Services:
-    """The process's services, built from the environment on first use."""
-    global _current
-    if _current is None:
-        _current = build(load_settings())
-    return _current
-
-
-def current() -> Services | None:
-    return _current
-
-
-def use(svc: Services | None) -> None:
-    """Swap the process's services (tests, or the CLI after it read its options)."""
-    global _current
-    _current = svc
+        channels.append(BuyerChannel("wa", WhatsAppSender(settings.buyer_chat_url), address_of=phone_of))
+    return {c.code: c for c in channels}

@@ -6,9 +6,7 @@ import csv
 import io
 from pathlib import PurePath
 
-
-class UncountableFile(ValueError):
-    """The file cannot be read as the table it claims to be."""
+from integrations.ports import UncountableFile
 
 
 def count_rows(name: str, content: bytes) -> int:

@@ -3,28 +3,59 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+# Adapters raise AdapterError through the ports; it lives with the one error hierarchy.
+from fulfil.core.errors import AdapterError as AdapterError
+from fulfil.core.errors import UnreadableInput
 from fulfil.core.handover import FoundFile
 from fulfil.core.identity import KnownResponse
+from fulfil.core.message_key import EMAIL, MessageKey
 from fulfil.core.order import Order
 from fulfil.core.status import OrderStatus
 
-if TYPE_CHECKING:  # the records live with the store that writes them
-    from integrations.store.store import OutboxMessage, QueuedTrace
+# An outbox message's state.
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 
-class AdapterError(Exception):
-    """An outside system refused or failed; `retryable` says whether trying again may help."""
+class StaleOrder(Exception):
+    """Someone else changed the order since it was read: an internal signal to read it again and
+    decide again (see usecases/unit_of_work.retry_on_stale), never shown to a person."""
 
-    def __init__(self, message: str, *, retryable: bool = False, status: int | None = None) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.status = status
+
+class UncountableFile(UnreadableInput):
+    """A deliverable file cannot be read as the table it claims to be."""
+
+
+@dataclass(frozen=True)
+class QueuedTrace:
+    """An order change whose Prefect artifact version is still to be written."""
+
+    order_id: str
+    first_seq: int  # the order's first history entry of that change
+    run_name: str  # the run that made it
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    order_id: str
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+    id: int = 0
+    state: str = PENDING
+    attempts: int = 0
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+    error: str = ""
+    # Whether delivering it is what "buyer notified" in the order's history waits for.
+    tells_buyer: bool = False
+    channel: str = EMAIL
 
 
 @dataclass(frozen=True)
@@ -56,6 +87,19 @@ class Changes:
     cursor: str | None
 
 
+@dataclass(frozen=True)
+class SharedFile:
+    """A deliverable file the buyer was given read access to."""
+
+    name: str
+    link: str  # where the buyer opens it
+    grant: str  # the adapter's handle to withdraw it ("FILE_ID/PERMISSION_ID" on Drive; "" locally)
+
+
+class ShareRefused(AdapterError):
+    """The outside system will not share with this address (e.g. no Google account behind it)."""
+
+
 class ProofStore(Protocol):
     def ensure_folder(self, spec: ProofFolderSpec) -> str:
         """Find or create the order's folder (never a second one); return a link to it."""
@@ -71,6 +115,15 @@ class ProofStore(Protocol):
 
     def fetch(self, order_id: str, found: FoundFile) -> bytes:
         """The contents of one listed file (a note to read, a deliverable to count)."""
+        ...
+
+    def share(self, order_id: str, files: Sequence[FoundFile], email: str) -> builtins.list[SharedFile]:
+        """Give `email` read access to each of these files (never the folder). Safe to repeat:
+        a grant that exists already is returned again, not made twice."""
+        ...
+
+    def unshare(self, order_id: str, grants: Sequence[str]) -> None:
+        """Withdraw these grants; one already gone is no error."""
         ...
 
 
@@ -107,6 +160,7 @@ class Envelope:
     # pictures it shows inline. Chat notifiers send `body` alone.
     html: str = ""
     inline: tuple[InlineImage, ...] = ()
+    channel: str = EMAIL
 
     @property
     def message_id(self) -> str:
@@ -117,8 +171,8 @@ class Envelope:
 
     @property
     def base_kind(self) -> str:
-        """The message kind without its qualifier (`proof_rejected:…` is a proof_rejected)."""
-        return self.kind.partition(":")[0]
+        """The message kind without its qualifier or channel (`proof_rejected:…` is a proof_rejected)."""
+        return MessageKey.of(self.kind).kind
 
 
 class Notifier(Protocol):
@@ -204,3 +258,28 @@ class Store(OrderRepository, Outbox, CrmSync, TraceBacklog, Cursors, Protocol):
 
     @property
     def responses(self) -> FormResponses: ...
+    def close(self) -> None:
+        """Let go of open connections (a process that built its services closes them)."""
+
+
+@runtime_checkable
+class SelfChecking(Protocol):
+    """A real adapter that can say, before the first order, what is wrong with its setup."""
+
+    def check(self) -> list[str]:
+        """One line per problem found (none when the outside system is usable as configured)."""
+        ...
+
+
+class GoogleSession(Protocol):
+    """The shop's Google sign-in and its API clients, made on first use (see bootstrap)."""
+
+    def credentials(self) -> Any: ...
+    def drive(self) -> Any: ...
+    def sheets(self) -> Any: ...
+
+
+# Data rows of a deliverable file (name, content); UncountableFile when it is no table.
+RowCounter = Callable[[str, bytes], int]
+# The order source at a file or folder, or the configured one for None.
+SourceOpener = Callable[[Path | None], OrderSource]

@@ -1,25 +1,50 @@
-"""What every task shares: the process's services and a logger that never sees personal data."""
+"""What every task shares: the flow run's services, a logger that never sees personal data, and
+the retry condition."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from prefect import get_run_logger
 
-from fulfil import bootstrap
-from fulfil.bootstrap import Services
-from fulfil.core.errors import FulfilError
-from integrations.ports import AdapterError
+from fulfil.core.errors import AdapterError, FulfilError
+from fulfil.usecases.deps import Deps
+
+# Services a caller in this process already built (the CLI, the demo, the benchmark, a test) and
+# hands to the flows it runs, for the extent of a `with given(deps):` block only.
+_given: ContextVar[Deps | None] = ContextVar("fulfil_given_deps", default=None)
 
 
-def services() -> Services:
-    """The process's services; a flow run started by a deployment builds them here, blocks too."""
-    if bootstrap.current() is None:
-        from fulfil.settings import load_settings
-        from tasks._blocks import apply_blocks
+@contextmanager
+def given(deps: Deps) -> Iterator[Deps]:
+    """Flows run inside this block use `deps` instead of building their own."""
+    token = _given.set(deps)
+    try:
+        yield deps
+    finally:
+        _given.reset(token)
 
-        bootstrap.use(bootstrap.build(apply_blocks(load_settings())))
-    return bootstrap.services()
+
+@contextmanager
+def flow_run_deps() -> Iterator[Deps]:
+    """The services of one flow run: the caller's (see `given`), or built here from the
+    environment and Prefect blocks, as a run started by a deployment does, and closed at its end."""
+    handed = _given.get()
+    if handed is not None:
+        yield handed
+        return
+    from fulfil import bootstrap
+    from fulfil.blocks import apply_blocks
+    from fulfil.settings import load_settings
+
+    deps = bootstrap.build(apply_blocks(load_settings()))
+    try:
+        yield deps
+    finally:
+        deps.close()
 
 
 def log(message: str) -> None:

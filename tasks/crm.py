@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
-from fulfil.usecases import crm as uc
-from tasks._runtime import log, services, worth_retrying
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.pipeline import DirectSteps
+from tasks._runtime import log, worth_retrying
 
 
-@task(name="sync-crm-rows", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=worth_retrying)
-def sync_crm_rows() -> list[str]:
+@task(
+    name="sync-crm-rows",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=worth_retrying,
+    cache_policy=NO_CACHE,
+)
+def sync_crm_rows(deps: Deps) -> list[str]:
     """Write every CRM row whose order changed since it was last written."""
-    written = uc.sync_crm_rows(services())
+    written = DirectSteps(deps).sync_crm_rows()
     log(f"CRM rows written: {len(written)}")
     return written
 
 
-@task(name="mark-recorded")
-def mark_recorded(order_ids: list[str]) -> list[str]:
-    done = uc.mark_recorded(services(), order_ids)
+@task(name="mark-recorded", cache_policy=NO_CACHE)
+def mark_recorded(deps: Deps, order_ids: list[str]) -> list[str]:
+    done = DirectSteps(deps).mark_recorded(order_ids)
     log(f"recorded {len(done)} orders")
     return done

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
-from fulfil.usecases import intake as uc
-from tasks._runtime import log, services
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.intake import IntakeReport
+from fulfil.usecases.pipeline import DirectSteps
+from tasks._runtime import log
 
 
-@task(name="ingest-orders", task_run_name="ingest-orders")
-def ingest_orders(source: str | None = None) -> uc.IntakeReport:
+@task(name="ingest-orders", task_run_name="ingest-orders", cache_policy=NO_CACHE)
+def ingest_orders(deps: Deps, source: str | None = None) -> IntakeReport:
     """Read the form export(s) and upsert every row as an order by its ID."""
-    svc = services()
-    tables = svc.source(Path(source) if source else None).read()
-    rows = uc.rows_of(svc, tables)
-    with svc.progress(len(rows), "intake") as advance:
-        report = uc.ingest(svc, rows, progress=advance)
+    report = DirectSteps(deps).ingest(source)
     log(
         f"{report.rows} rows: {report.new} new, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.change_ignored} changes held for ops, "

@@ -7,16 +7,18 @@ from pathlib import Path
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
 from fulfil.usecases import report as uc
-from tasks._runtime import log, services, worth_retrying
+from fulfil.usecases.deps import Deps
+from tasks._runtime import log, worth_retrying
 
 NO_COMPLETED_ROW = {"per": "-", "nama / name": uc.NONE_COMPLETED}
 
 
-@task(name="write-report")
-def write_report(days: int = 14) -> dict[str, str]:
-    made = uc.render_report(services(), since=timedelta(days=days))
+@task(name="write-report", cache_policy=NO_CACHE)
+def write_report(deps: Deps, days: int = 14) -> dict[str, str]:
+    made = uc.render_report(deps, since=timedelta(days=days))
     # Both artifacts hold IDs, services, divisions, statuses and counts only: safe for the UI.
     create_markdown_artifact(markdown=made.summary, key="daily-report", description="fulfil daily report")
     create_table_artifact(
@@ -28,9 +30,15 @@ def write_report(days: int = 14) -> dict[str, str]:
     return {"csv": str(made.csv), "markdown": str(made.markdown), "chart": str(made.chart)}
 
 
-@task(name="shelve-report", retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=worth_retrying)
-def shelve_report(files: list[str]) -> dict[str, str]:
+@task(
+    name="shelve-report",
+    retries=2,
+    retry_delay_seconds=[10, 60],
+    retry_condition_fn=worth_retrying,
+    cache_policy=NO_CACHE,
+)
+def shelve_report(deps: Deps, files: list[str]) -> dict[str, str]:
     # Retried safely: a file already on the shelf is replaced, never added twice.
-    links = uc.shelve(services(), [Path(f) for f in files])
+    links = uc.shelve(deps, [Path(f) for f in files])
     log(f"report files on the shelf: {', '.join(links)}")
     return links

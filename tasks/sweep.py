@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
-from fulfil.usecases import sweep as uc
-from tasks._runtime import log, services
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.pipeline import DirectSteps
+from fulfil.usecases.sweep import SweepReport
+from tasks._runtime import log
 
 
-@task(name="sweep-deadlines")
-def sweep_deadlines(at: datetime | None = None) -> uc.SweepReport:
-    report = uc.sweep_orders(services(), now=at)
+@task(name="sweep-deadlines", cache_policy=NO_CACHE)
+def sweep_deadlines(deps: Deps, at: datetime | None = None) -> SweepReport:
+    report = DirectSteps(deps).sweep_deadlines(at)
     # Order IDs and rung keys only: never a name or an address.
     log(
         f"newly overdue: {len(report.flagged)}: {', '.join(report.flagged) or '-'}; "

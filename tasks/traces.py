@@ -12,29 +12,30 @@ import asyncio
 from uuid import UUID
 
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import ArtifactCreate
 from prefect.context import FlowRunContext, TaskRunContext
 from prefect.utilities.asyncutils import run_coro_as_sync
 
 from fulfil.usecases import traces as uc
-from tasks._runtime import services
+from fulfil.usecases.deps import Deps
 
 # The Prefect server writes one artifact at a time; a few in flight keep it busy without a
 # burst it would answer with 503s.
 IN_FLIGHT = 4
 
 
-@task(name="history-mark")
-def history_mark() -> int:
-    return uc.history_mark(services())
+@task(name="history-mark", cache_policy=NO_CACHE)
+def history_mark(deps: Deps) -> int:
+    return uc.history_mark(deps)
 
 
-@task(name="publish-order-traces")
-def publish_order_traces(mark: int) -> int:
+@task(name="publish-order-traces", cache_policy=NO_CACHE)
+def publish_order_traces(deps: Deps, mark: int) -> int:
     """Trace what this run did to each order changed after `mark`; the number of artifact
     versions still waiting for a later run."""
-    svc = services()
+    svc = deps
     run = FlowRunContext.get()
     base = run.flow_run.name.split(" · ")[0] if run and run.flow_run else "run"
     context = TaskRunContext.get()

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from fulfil import bootstrap
-from fulfil.bootstrap import Services
 from fulfil.config import load_catalogue
 from fulfil.core.catalogue import Catalogue
 from fulfil.settings import PROJECT_CONFIGS, Settings
+from fulfil.usecases.deps import Deps
 
 # The loopback fake Google and a service-account key, for every test that needs them.
 pytest_plugins = ["tests.google_fixtures"]
@@ -82,13 +82,14 @@ def cli_env(prefect_api: str, home: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def svc(home: Path) -> Iterator[Services]:
-    """Services on the local adapters in `home`, installed as the process's services."""
+def svc(home: Path) -> Iterator[Deps]:
+    """Deps on the local adapters in `home`; flows run in the test use them too."""
+    from tasks._runtime import given
+
     services = bootstrap.build(Settings(home=home))
-    bootstrap.use(services)
-    yield services
-    bootstrap.use(None)
-    services.store.engine.dispose()
+    with given(services):
+        yield services
+    services.close()
 
 
 class _Lines(logging.Handler):

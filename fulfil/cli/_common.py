@@ -8,16 +8,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import click
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from fulfil import bootstrap
-from fulfil.bootstrap import Services
 from fulfil.core.errors import FulfilError
 from fulfil.settings import load_settings
-from integrations.ports import AdapterError
+from fulfil.usecases.deps import Deps
 
 console = Console()
 if not console.is_terminal:
@@ -45,7 +45,7 @@ def fail_cleanly(*, unexpected: bool = False) -> Iterator[None]:
     With `unexpected` (the outermost one), any other error is one line too, naming its kind."""
     try:
         yield
-    except (FulfilError, AdapterError) as exc:
+    except FulfilError as exc:
         if debugging():
             raise
         _say(str(exc))
@@ -79,16 +79,19 @@ def rich_progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
         yield lambda n: bar.advance(job, n)
 
 
-def get_services() -> Services:
+def get_services() -> Deps:
+    """The services of this command, built once; closed when the command ends."""
     with fail_cleanly():
         settings = load_settings()
         if settings.google_credentials_block or settings.smtp_credentials_block:
-            from tasks._blocks import apply_blocks  # imports Prefect: only when a block is named
+            from fulfil.blocks import apply_blocks  # imports Prefect: only when a block is named
 
             settings = apply_blocks(settings)
         svc = bootstrap.build(settings)
     svc.progress = rich_progress
-    bootstrap.use(svc)
+    command = click.get_current_context(silent=True)
+    if command is not None:
+        command.call_on_close(svc.close)
     return svc
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fulfil.usecases.deps import Deps
 
 
 def quiet_console_logs() -> None:
@@ -31,8 +34,11 @@ def flow_settings() -> Iterator[None]:
         yield
 
 
-def run_flow(flow: Callable[..., Any], *, tags: list[str] | None = None, **params: Any) -> Any:
+def run_flow(deps: Deps, flow: Callable[..., Any], *, tags: list[str] | None = None, **params: Any) -> Any:
+    """Run `flow` in this process on the command's services (built once, not again per run)."""
     import prefect
 
-    with flow_settings(), prefect.tags(*(tags or [])):
+    from tasks._runtime import given
+
+    with flow_settings(), prefect.tags(*(tags or [])), given(deps):
         return flow(**params)

@@ -6,16 +6,21 @@ import csv
 import io
 import re
 import shutil
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fulfil.cli._common import console, get_services, order_table
 from fulfil.cli._prefect import quiet_console_logs, run_flow
 from fulfil.settings import Settings
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.summary import order_rows
+
+if TYPE_CHECKING:
+    from fulfil.testing.fake_google import FakeGoogle
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "orders.csv"
 # The day the example file was written; the demo moves its dates so they stay in the future.
@@ -114,28 +119,32 @@ def demo(
         (folder / name).write_bytes(content)
         return True
 
-    _run_stages(str(source), put)
+    _run_stages(svc, str(source), put)
 
     console.print(order_table(order_rows(svc), title="fulfil demo: every order"))
     _where_to_look(svc, home)
 
 
-def _run_stages(source: str | None, put) -> None:  # type: ignore[no-untyped-def]
+# put(order_id, file name, content): the technical team drops a file; False if it could not.
+Drop = Callable[[str, str, bytes], bool]
+
+
+def _run_stages(svc: Deps, source: str | None, put: Drop) -> None:
     from flows.deadline_sweep import deadline_sweep
     from flows.intake import intake
     from flows.watch_proofs import watch_proofs
 
     console.print(f"[bold]1/4 intake[/] of {source or 'the form responses sheet'}")
-    counts = run_flow(intake, source=source)
+    counts = run_flow(svc, intake, source=source)
     console.print(f"     {counts}", highlight=False)
     for number, drops in enumerate(TEAM_ROUNDS, start=1):
         console.print(f"[bold]2/4 technical team, round {number}[/]: drops proofs and notes")
         _drop(drops, put)
         console.print("[bold]3/4 proof watch[/]: check deliveries, write the CRM sheet, tell buyers")
-        done = run_flow(watch_proofs)
+        done = run_flow(svc, watch_proofs)
         console.print(f"     completed: {', '.join(done) or '-'}", highlight=False)
     console.print("[bold]4/4 deadline sweep[/]")
-    run_flow(deadline_sweep)
+    run_flow(svc, deadline_sweep)
 
 
 def _on_fake_google(settings: Settings, source: Path, *, as_service_account: bool = False) -> None:
@@ -145,6 +154,7 @@ def _on_fake_google(settings: Settings, source: Path, *, as_service_account: boo
     from fulfil.cli._common import rich_progress
     from fulfil.testing.fake_google import FakeGoogle
     from fulfil.testing.world import build_world, service_account_json
+    from integrations.gdrive.drive import DriveProofFolders
 
     home = settings.home / "with-fake-google"
     if home.exists():
@@ -170,17 +180,17 @@ def _on_fake_google(settings: Settings, source: Path, *, as_service_account: boo
         chosen = Settings.model_validate(fields).model_dump(include=set(fields))
         svc = bootstrap.build(settings.model_copy(update={"home": home, **identity, **chosen}))
         svc.progress = rich_progress
-        bootstrap.use(svc)
         console.print(f"fake Google at {fake.base_url}; orders are read from its form responses sheet")
 
         def put(order_id: str, name: str, content: bytes) -> bool:
-            folder = svc.proofs.folder_id(order_id)  # type: ignore[attr-defined]
+            assert isinstance(svc.proofs, DriveProofFolders), "the demo on fake Google keeps proofs on Drive"
+            folder = svc.proofs.folder_id(order_id)
             if folder is None:
                 return False
             fake.add_file(name, content, folder)
             return True
 
-        _run_stages(None, put)
+        _run_stages(svc, None, put)
         rows = order_rows(svc)
         console.print(order_table(rows, title="fulfil demo on fake Google: every order"))
         by_api: dict[str, int] = {}
@@ -195,9 +205,10 @@ def _on_fake_google(settings: Settings, source: Path, *, as_service_account: boo
             highlight=False,
         )
         console.print(f"CRM rows in the fake sheet: {len(svc.crm.rows())}; store and outbox in {home}")
+        svc.close()
 
 
-def _sign_in(fake, home: Path) -> str:  # type: ignore[no-untyped-def]
+def _sign_in(fake: FakeGoogle, home: Path) -> str:
     """`fulfil google login`'s own code against the fake: open the consent address (the fake's
     browser user consents at once), hand back where the browser ended, keep the sign-in."""
     import requests
@@ -213,7 +224,7 @@ def _sign_in(fake, home: Path) -> str:  # type: ignore[no-untyped-def]
     return account
 
 
-def _where_to_look(svc, home: Path) -> None:  # type: ignore[no-untyped-def]
+def _where_to_look(svc: Deps, home: Path) -> None:
     crm_rows = len(svc.crm.rows())
     eml = len(list((home / "outbox").glob("*.eml")))
     console.print(
@@ -226,7 +237,7 @@ def _where_to_look(svc, home: Path) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def _drop(drops: dict[str, list[tuple[str, bytes]]], put) -> None:  # type: ignore[no-untyped-def]
+def _drop(drops: dict[str, list[tuple[str, bytes]]], put: Drop) -> None:
     """Act as the team: put files in order folders that exist and do not have them yet."""
     for order_id, files in drops.items():
         for name, content in files:

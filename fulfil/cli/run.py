@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -39,18 +40,17 @@ def intake(
     """Ingest a form export: upsert orders by ID, validate, dispatch the valid paid ones."""
     if not path.exists():
         raise typer.BadParameter(f"file not found: {path}", param_hint="PATH")
-    get_services()
+    svc = get_services()
     quiet_console_logs()
     from flows.intake import intake as intake_flow
 
-    counts = run_flow(intake_flow, source=str(path.resolve()))
+    counts = run_flow(svc, intake_flow, source=str(path.resolve()))
     console.print(
         f"rows {counts['rows']}: new {counts['new']}, updated {counts['updated']}, "
         f"unchanged {counts['unchanged']}, held for ops {counts['change_ignored']}, "
         f"edited by buyers {counts.get('edited', 0)}; dispatched {counts['dispatched']}",
         highlight=False,
     )
-    svc = get_services()
     needs = [o.order_id for o in svc.store.list() if str(o.status) == "needs_info"]
     console.print(f"needs_info {len(needs)}" + (f": {', '.join(needs)}" if needs else ""), highlight=False)
     held = [o for o in svc.store.list({OrderStatus.RECEIVED}) if held_as_duplicate(o)]
@@ -63,7 +63,7 @@ def intake(
         )
 
 
-def _loop(name: str, once: bool, interval: int, step) -> None:  # type: ignore[no-untyped-def]
+def _loop(name: str, once: bool, interval: int, step: Callable[[], None]) -> None:
     while True:
         step()
         if once:
@@ -81,7 +81,7 @@ def watch(
     from flows.watch_proofs import watch_proofs
 
     def step() -> None:
-        done = run_flow(watch_proofs)
+        done = run_flow(svc, watch_proofs)
         console.print(f"completed this pass: {len(done)}" + (f" ({', '.join(done)})" if done else ""))
 
     _loop("watch", once, svc.settings.watch_interval_seconds, step)
@@ -152,7 +152,7 @@ def sweep(
     from flows.deadline_sweep import deadline_sweep
 
     def step() -> None:
-        done = run_flow(deadline_sweep, at=moment)
+        done = run_flow(svc, deadline_sweep, at=moment)
         flagged, queued = done["flagged"], done["queued"]
         console.print(
             f"newly overdue: {len(flagged)}" + (f" ({', '.join(flagged)})" if flagged else ""),
@@ -177,7 +177,7 @@ def advance(order_id: Annotated[str, typer.Argument(help="the order ID")]) -> No
     tags = [f"order:{order.order_id}", f"service:{order.service_code or 'unknown'}"]
     if service:
         tags.append(f"division:{service.division}")
-    run_flow(fulfil_order, tags=tags, order_id=order.order_id)
+    run_flow(svc, fulfil_order, tags=tags, order_id=order.order_id)
     order = svc.store.get(order.order_id)
     console.print(f"{order.order_id} is {order.status}", highlight=False)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from fulfil.core.errors import UnreadableInput
+
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 _DATETIME_FORMATS = (
     *(f"{d} {t}" for d in _DATE_FORMATS for t in ("%H:%M:%S", "%H:%M")),
@@ -13,7 +15,7 @@ _DATETIME_FORMATS = (
 )
 
 
-class UnreadableDate(ValueError):
+class UnreadableDate(UnreadableInput):
     pass
 
 

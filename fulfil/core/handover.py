@@ -12,6 +12,8 @@ from pathlib import PurePath
 
 from fulfil.core.catalogue import Deliverable, ProofRules, Service
 from fulfil.core.cells import safe_display_name
+from fulfil.core.errors import UnreadableInput
+from fulfil.core.message_key import MessageKey
 from fulfil.core.order import SYSTEM, TEAM, Delivered, Order, ProofFile, TeamNote
 from fulfil.core.pipeline import MessageKind
 from fulfil.core.status import OrderStatus
@@ -42,13 +44,13 @@ NOT_REGULAR = (
 )
 
 
-class UnreadableNote(ValueError):
+class UnreadableNote(UnreadableInput):
     pass
 
 
-def rejection_key(fingerprint: str) -> str:
+def rejection_key(fingerprint: str) -> MessageKey:
     """One message to the division per rejected file: the outbox key carries the file."""
-    return f"{MessageKind.PROOF_REJECTED}:{fingerprint[-12:]}"
+    return MessageKey(MessageKind.PROOF_REJECTED, fingerprint[-12:])
 
 
 def is_note_file(name: str) -> bool:
@@ -132,7 +134,7 @@ def take_handover(
     note_bytes: Mapping[str, bytes],
     counts: Mapping[str, Counted],
     note_limit: int = NOTE_LIMIT,
-) -> list[str] | None:
+) -> list[MessageKey | str] | None:
     """Judge every new file the team dropped; move the order on once its proof is complete.
 
     Returns the outbox keys to queue (a rejected proof tells the division), or None when
@@ -141,7 +143,7 @@ def take_handover(
     changed = _withdrawn(order, files, at=at)
     seen = _seen(order)
     waiting = order.is_waiting_for_proof
-    notices: list[str] = []
+    notices: list[MessageKey | str] = []
     for found in files:
         if not found.regular:
             if found.fingerprint not in seen:
@@ -262,7 +264,7 @@ def _add_note(order: Order, text: str, source: str, fingerprint: str, *, at: dat
 
 def _take_proof(
     order: Order, found: FoundFile, service: Service, counted: Counted | None, *, at: datetime
-) -> list[str]:
+) -> list[MessageKey | str]:
     shown = safe_display_name(found.name)
     reason = judge_file(found, service.proof)
     deliverable = service.deliverable
@@ -283,7 +285,7 @@ def _take_deliverable(
     counted: Counted | None,
     *,
     at: datetime,
-) -> list[str]:
+) -> list[MessageKey | str]:
     if deliverable.count == "files":
         return _count_files(order, found, shown, deliverable, at=at)
     if counted is None or counted.count is None:
@@ -304,7 +306,7 @@ def _take_deliverable(
 
 def _count_files(
     order: Order, found: FoundFile, shown: str, deliverable: Deliverable, *, at: datetime
-) -> list[str]:
+) -> list[MessageKey | str]:
     """Each matching file is one unit; the delivery is judged on all of them together."""
     order.proofs.append(ProofFile(shown, found.size, found.fingerprint, True, "", found.link))
     count = sum(1 for p in order.accepted_proofs if is_deliverable(p.name, deliverable))

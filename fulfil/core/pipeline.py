@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from fulfil.core import ladder as ladders
 from fulfil.core.catalogue import Ladder, Service
+from fulfil.core.message_key import MessageKey
 from fulfil.core.order import SYSTEM, Order, Problem
 from fulfil.core.status import EDITABLE, FINAL, OrderStatus
 from fulfil.core.validation import Checked, OrderDraft
@@ -239,9 +240,9 @@ def sweep(order: Order, ladder: Ladder = DEFAULT_LADDER, *, now: datetime) -> li
     return planned.send
 
 
-def assign(order: Order, assignee: str, *, lead: str, at: datetime) -> list[str] | None:
+def assign(order: Order, assignee: str, *, lead: str, at: datetime) -> list[MessageKey] | None:
     """Record who does the work and tell the division; each (re)assignment is its own message."""
     if not order.assign(assignee, lead=lead, at=at):
         return None
     count = sum(1 for h in order.history if h.actor.startswith("lead:"))
-    return [f"{MessageKind.ASSIGNED}:{count}"]
+    return [MessageKey(MessageKind.ASSIGNED, str(count))]

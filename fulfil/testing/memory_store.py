@@ -19,16 +19,8 @@ from fulfil.core.errors import UnknownOrder
 from fulfil.core.identity import KnownResponse
 from fulfil.core.order import HistoryEntry, Order
 from fulfil.core.status import IN_CRM, OrderStatus
+from integrations.ports import FAILED, PENDING, SENDING, SENT, OutboxMessage, QueuedTrace, StaleOrder
 from integrations.store import claims
-from integrations.store.store import (
-    FAILED,
-    PENDING,
-    SENDING,
-    SENT,
-    OutboxMessage,
-    QueuedTrace,
-    StaleOrder,
-)
 
 _CLAIMED = "claimed "
 
@@ -85,6 +77,9 @@ class MemoryStore:
         self._cursors: dict[str, str] = {}
         self._ids = 0
         self.responses = MemoryResponses()
+
+    def close(self) -> None:
+        """Nothing to let go of: it lives in this process's memory."""
 
     def _next_id(self) -> int:
         self._ids += 1

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fulfil.bootstrap import Services
 from fulfil.core.crm_record import crm_fields
 from fulfil.core.order import Order
 from fulfil.core.pipeline import MessageKind, record
 from fulfil.core.status import OrderStatus
 from fulfil.crash import crash_point
-from fulfil.usecases._unit import transact
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.unit_of_work import Decided, transact
 
 
-def sync_crm_rows(svc: Services) -> list[str]:
+def sync_crm_rows(svc: Deps) -> list[str]:
     """Upsert, in one batch, the rows of every order changed since its row was written.
 
     Returns the orders written, and any order whose row was written by a run that died before
@@ -36,12 +36,12 @@ def sync_crm_rows(svc: Services) -> list[str]:
     return sorted({o.order_id for o in stale} | set(written_earlier))
 
 
-def mark_recorded(svc: Services, order_ids: list[str]) -> list[str]:
+def mark_recorded(svc: Deps, order_ids: list[str]) -> list[str]:
     """Orders whose row is now in the sheet move from proof_received to recorded."""
     done = []
     for order_id in order_ids:
 
-        def decide(order: Order):  # type: ignore[no-untyped-def]
+        def decide(order: Order) -> Decided:
             if order.status != OrderStatus.PROOF_RECEIVED:
                 return None
             return [] if record(order, at=svc.clock()) else None

@@ -12,24 +12,22 @@ import html
 from collections import Counter
 from datetime import date
 
-from fulfil.bootstrap import Services
 from fulfil.core.deadlines import in_zone, show
 from fulfil.core.status import FINAL, OrderStatus
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.report import chart_png
-from integrations.ports import Envelope, InlineImage
-from integrations.store import claims
-from integrations.store.store import FAILED
+from integrations.ports import FAILED, Envelope, InlineImage
 
 
 def digest_key(day: date) -> str:
     return f"digest:{day.isoformat()}"
 
 
-def send_digest(svc: Services, day: date | None = None) -> bool:
+def send_digest(svc: Deps, day: date | None = None) -> bool:
     """Send the digest for `day` (today in the shop's zone) unless it was sent already."""
     day = day or in_zone(svc.clock(), svc.tz).date()
     key = digest_key(day)
-    owner = claims.me()
+    owner = svc.claimant()
     # Claimed first: `fulfil digest` typed while the scheduled run goes sends one digest.
     if not svc.store.claim_cursor(key, owner):
         return False
@@ -42,7 +40,7 @@ def send_digest(svc: Services, day: date | None = None) -> bool:
     return True
 
 
-def _send(svc: Services, day: date, key: str) -> None:
+def _send(svc: Deps, day: date, key: str) -> None:
     orders = svc.store.list()
     counts = Counter(str(o.status) for o in orders)
     overdue = [

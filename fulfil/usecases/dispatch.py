@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fulfil.bootstrap import Services
 from fulfil.core.order import Order
 from fulfil.core.pipeline import Step, dispatch, next_step
 from fulfil.core.status import EDITABLE
 from fulfil.crash import crash_point
-from fulfil.usecases._unit import transact
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.unit_of_work import Decided, transact
 from integrations.ports import ProofFolderSpec
 
 
-def ready_to_dispatch(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
+def ready_to_dispatch(svc: Deps, order_ids: Iterable[str] | None = None) -> list[str]:
     orders = svc.store.list(EDITABLE) if order_ids is None else svc.store.get_many(order_ids)
     return [o.order_id for o in orders if next_step(o, svc.catalogue.get(o.service_code)) == Step.DISPATCH]
 
 
-def open_proof_folders(svc: Services, order_ids: list[str]) -> dict[str, str]:
+def open_proof_folders(svc: Deps, order_ids: list[str]) -> dict[str, str]:
     """Find or create each order's proof folder (a rerun finds the one it made); return links."""
     links: dict[str, str] = {}
     for order in svc.store.get_many(order_ids):
@@ -32,11 +32,11 @@ def open_proof_folders(svc: Services, order_ids: list[str]) -> dict[str, str]:
     return links
 
 
-def mark_dispatched(svc: Services, folder_links: dict[str, str]) -> list[str]:
+def mark_dispatched(svc: Deps, folder_links: dict[str, str]) -> list[str]:
     done: list[str] = []
     for order_id, link in folder_links.items():
 
-        def decide(order: Order):  # type: ignore[no-untyped-def]
+        def decide(order: Order) -> Decided:
             service = svc.catalogue.get(order.service_code)
             if service is None or next_step(order, service) != Step.DISPATCH:
                 return None

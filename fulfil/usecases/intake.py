@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fulfil.bootstrap import Services
 from fulfil.core.deadlines import UnreadableDate, parse_when
 from fulfil.core.identity import Verdict, changed_answers, submitted_before
 from fulfil.core.intake import SourceRow, to_source_rows
@@ -14,10 +13,11 @@ from fulfil.core.pipeline import MessageKind, admit, held_as_duplicate, hold_as_
 from fulfil.core.status import EDITABLE, OrderStatus
 from fulfil.core.validation import Checked, OrderDraft, validate
 from fulfil.crash import crash_point
-from fulfil.usecases._unit import outbox_messages, transact
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.outbox import outbox_messages
 from fulfil.usecases.responses import ResponseNamer
-from integrations.ports import SourceTable
-from integrations.store import StaleOrder
+from fulfil.usecases.unit_of_work import Decided, transact
+from integrations.ports import SourceTable, StaleOrder
 
 
 @dataclass
@@ -32,7 +32,7 @@ class IntakeReport:
     order_ids: list[str] = field(default_factory=list)
 
 
-def rows_of(svc: Services, tables: list[SourceTable]) -> list[SourceRow]:
+def rows_of(svc: Deps, tables: list[SourceTable]) -> list[SourceRow]:
     cols = svc.source_columns
     namer = ResponseNamer(svc)
     rows: list[SourceRow] = []
@@ -43,9 +43,7 @@ def rows_of(svc: Services, tables: list[SourceTable]) -> list[SourceRow]:
     return list({r.draft.order_id: r for r in rows}.values())
 
 
-def ingest(
-    svc: Services, rows: list[SourceRow], progress: Callable[[int], None] | None = None
-) -> IntakeReport:
+def ingest(svc: Deps, rows: list[SourceRow], progress: Callable[[int], None] | None = None) -> IntakeReport:
     report = IntakeReport(rows=len(rows))
     known = {o.order_id: o for o in svc.store.get_many(r.draft.order_id for r in rows)}
     for row in rows:
@@ -63,7 +61,7 @@ def ingest(
     return report
 
 
-def _ingest_one(svc: Services, row: SourceRow, existing: Order | None) -> str:
+def _ingest_one(svc: Deps, row: SourceRow, existing: Order | None) -> str:
     if existing is None:
         try:
             _create(svc, row)
@@ -74,7 +72,7 @@ def _ingest_one(svc: Services, row: SourceRow, existing: Order | None) -> str:
         return "unchanged"
     outcome = "updated"
 
-    def decide(order: Order):  # type: ignore[no-untyped-def]
+    def decide(order: Order) -> Decided:
         nonlocal outcome
         if order.source_hash == row.source_hash or submitted_before(
             row.draft.submitted_at, order.source.get("submitted_at", ""), svc.tz
@@ -107,7 +105,7 @@ def _ingest_one(svc: Services, row: SourceRow, existing: Order | None) -> str:
     return outcome
 
 
-def _create(svc: Services, row: SourceRow) -> None:
+def _create(svc: Deps, row: SourceRow) -> None:
     now = svc.clock()
     received_at = now
     if row.draft.submitted_at:
@@ -138,7 +136,7 @@ def _create(svc: Services, row: SourceRow) -> None:
     crash_point("after-intake-commit")
 
 
-def _checked(svc: Services, draft: OrderDraft) -> Checked:
+def _checked(svc: Deps, draft: OrderDraft) -> Checked:
     return validate(
         draft,
         svc.catalogue,
@@ -148,11 +146,11 @@ def _checked(svc: Services, draft: OrderDraft) -> Checked:
     )
 
 
-def _admit(svc: Services, order: Order, row: SourceRow) -> list[MessageKind]:
+def _admit(svc: Deps, order: Order, row: SourceRow) -> list[MessageKind]:
     return admit(order, row.draft, _checked(svc, row.draft), at=svc.clock())
 
 
-def release_duplicate(svc: Services, order_id: str, *, actor: str) -> Order:
+def release_duplicate(svc: Deps, order_id: str, *, actor: str) -> Order:
     """Ops decided a held order is not a double submission: take it in like any other."""
 
     def decide(order: Order) -> list[MessageKind] | None:

@@ -7,18 +7,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from fulfil.bootstrap import Services
 from fulfil.core.catalogue import Service
 from fulfil.core.handover import Counted, FoundFile, contents_needed, is_note_file, take_handover
+from fulfil.core.message_key import MessageKey
 from fulfil.core.order import Order
 from fulfil.core.status import IN_CRM, WAITING_FOR_PROOF, OrderStatus
 from fulfil.crash import crash_point
-from fulfil.usecases._unit import transact
-from integrations.deliverables import UncountableFile, count_rows
-from integrations.ports import AdapterError
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.unit_of_work import transact
+from integrations.ports import AdapterError, UncountableFile
 
 
-def orders_to_watch(svc: Services, order_ids: Iterable[str] | None = None) -> list[str]:
+def orders_to_watch(svc: Deps, order_ids: Iterable[str] | None = None) -> list[str]:
     """Orders waiting for a proof, and orders done recently enough that a late team note counts.
 
     IDs only, straight from the store: a poll with 100,000 orders waiting must not load them.
@@ -35,22 +35,24 @@ class Scan:
     found: dict[str, list[FoundFile]]
     # Saved only after the files are judged, so a crash in between re-reads the same changes.
     cursor: str | None
+    watched: int = 0  # how many orders were looked at
 
 
-def scan_proof_folders(svc: Services, order_ids: list[str]) -> Scan:
+def scan_proof_folders(svc: Deps, order_ids: list[str]) -> Scan:
     """Ask the changes feed once, then list only the watched folders that changed."""
     feed = svc.proofs.changes(svc.store.get_cursor(PROOF_CURSOR))
+    watched = len(order_ids)
     if feed.order_ids is not None:
         order_ids = [i for i in order_ids if i in feed.order_ids]
-    return Scan(svc.proofs.list_files(order_ids) if order_ids else {}, feed.cursor)
+    return Scan(svc.proofs.list_files(order_ids) if order_ids else {}, feed.cursor, watched)
 
 
-def save_cursor(svc: Services, cursor: str | None) -> None:
+def save_cursor(svc: Deps, cursor: str | None) -> None:
     if cursor is not None:
         svc.store.set_cursor(PROOF_CURSOR, cursor)
 
 
-def judge_proofs(svc: Services, found: dict[str, list[FoundFile]]) -> list[str]:
+def judge_proofs(svc: Deps, found: dict[str, list[FoundFile]]) -> list[str]:
     """Record every new file's verdict and every note; return the orders whose proof is now accepted.
 
     Deliverable files are read only to count their rows: their contents go nowhere else.
@@ -91,12 +93,12 @@ def judge_proofs(svc: Services, found: dict[str, list[FoundFile]]) -> list[str]:
 def _handover(
     order: Order,
     *,
-    svc: Services,
+    svc: Deps,
     files: list[FoundFile],
     service: Service,
     note_bytes: dict[str, bytes],
     counts: dict[str, Counted],
-) -> list[str] | None:
+) -> list[MessageKey | str] | None:
     return take_handover(
         order,
         files,
@@ -109,7 +111,7 @@ def _handover(
 
 
 def _read_contents(
-    svc: Services, order_id: str, files: list[FoundFile]
+    svc: Deps, order_id: str, files: list[FoundFile]
 ) -> tuple[dict[str, bytes], dict[str, Counted]]:
     note_bytes: dict[str, bytes] = {}
     counts: dict[str, Counted] = {}
@@ -119,7 +121,7 @@ def _read_contents(
             note_bytes[f.fingerprint] = content
             continue
         try:
-            counts[f.fingerprint] = Counted(count_rows(f.name, content))
+            counts[f.fingerprint] = Counted(svc.count_rows(f.name, content))
         except UncountableFile as exc:
             counts[f.fingerprint] = Counted(error=str(exc))
         del content  # a deliverable may hold passwords: keep only its count

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import pandas as pd
 
-from fulfil.bootstrap import Services
 from fulfil.core.deadlines import in_zone, show
 from fulfil.core.order import Order
 from fulfil.core.status import FINAL, OrderStatus
-from integrations.store.store import FAILED
+from fulfil.usecases.deps import Deps
+from integrations.ports import FAILED
 
 if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn
     from matplotlib.axes import Axes
@@ -75,7 +75,7 @@ class Report:
         return [self.csv, self.markdown, self.chart]
 
 
-def order_frame(svc: Services, since: datetime) -> pd.DataFrame:
+def order_frame(svc: Deps, since: datetime) -> pd.DataFrame:
     """One row per order received since `since`, with the moments the report measures (UTC)."""
     orders = [o for o in svc.store.list() if o.received_at is None or o.received_at >= since]
     told = svc.store.sent_times([o.order_id for o in orders], "completed")
@@ -116,18 +116,18 @@ def _first(order: Order, status: OrderStatus) -> datetime | None:
     return next((h.at for h in order.history if h.status == status), None)
 
 
-def write_report(svc: Services, *, since: timedelta = DEFAULT_SINCE, out: Path | None = None) -> Report:
+def write_report(svc: Deps, *, since: timedelta = DEFAULT_SINCE, out: Path | None = None) -> Report:
     """Write the report's files and put them on the report shelf (Drive's `Laporan`, if configured)."""
     made = render_report(svc, since=since, out=out)
     return dataclasses.replace(made, links=shelve(svc, made.files))
 
 
-def shelve(svc: Services, files: Sequence[Path]) -> dict[str, str]:
+def shelve(svc: Deps, files: Sequence[Path]) -> dict[str, str]:
     """Put written report files on the shelf; safe to repeat (same names are replaced)."""
     return svc.report_shelf.put(files)
 
 
-def render_report(svc: Services, *, since: timedelta = DEFAULT_SINCE, out: Path | None = None) -> Report:
+def render_report(svc: Deps, *, since: timedelta = DEFAULT_SINCE, out: Path | None = None) -> Report:
     """Write `report-<day>.csv`, `.md`, `.png` (day in the shop's zone) to `out` or $FULFIL_HOME/reports."""
     now = svc.clock()
     frame = order_frame(svc, now - since)
@@ -158,11 +158,11 @@ def _replacing(target: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def reports_folder(svc: Services) -> Path:
+def reports_folder(svc: Deps) -> Path:
     return svc.settings.home / "reports"
 
 
-def chart_png(svc: Services, day: date, *, since: timedelta = DEFAULT_SINCE) -> tuple[str, bytes]:
+def chart_png(svc: Deps, day: date, *, since: timedelta = DEFAULT_SINCE) -> tuple[str, bytes]:
     """The chart for `day`: the one the daily report wrote that day, else drawn now (nothing written)."""
     path = reports_folder(svc) / f"report-{day.isoformat()}.png"
     if path.is_file():
@@ -201,13 +201,13 @@ def _in_zone(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
     return shown.round({"hours_to_proof": 2, "hours_to_told": 2})
 
 
-def _title(svc: Services, now: datetime, since: timedelta) -> str:
+def _title(svc: Deps, now: datetime, since: timedelta) -> str:
     days = since.days
     return f"Laporan / Report — {show(now, svc.tz)} ({days} hari terakhir / last {days} days)"
 
 
 def _markdown(
-    svc: Services,
+    svc: Deps,
     frame: pd.DataFrame,
     on_time: list[dict[str, str | int | float]],
     now: datetime,
@@ -258,7 +258,7 @@ def _markdown(
     return "\n".join(lines) + "\n"
 
 
-def _near_deadline(svc: Services, frame: pd.DataFrame, now: datetime) -> list[str]:
+def _near_deadline(svc: Deps, frame: pd.DataFrame, now: datetime) -> list[str]:
     open_ = frame[~frame["status"].isin([str(s) for s in FINAL]) & frame["deadline"].notna()]
     near = open_[open_["deadline"] <= pd.Timestamp(now + NEAR)].sort_values("deadline")
     lines = [
@@ -275,7 +275,7 @@ def _near_deadline(svc: Services, frame: pd.DataFrame, now: datetime) -> list[st
     return [*lines, ""]
 
 
-def _problems(svc: Services, frame: pd.DataFrame, start: datetime) -> list[str]:
+def _problems(svc: Deps, frame: pd.DataFrame, start: datetime) -> list[str]:
     ids = set(frame["order_id"])
     failed = [
         m

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from fulfil.bootstrap import Services
 from fulfil.core.identity import KnownResponse, Resolution, resolve
 from fulfil.core.intake import SourceRow
 from fulfil.core.status import FINAL
+from fulfil.usecases.deps import Deps
 
 
 class ResponseNamer:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Deps) -> None:
         self.svc = svc
         self.named: dict[str, KnownResponse] = {}  # named in this read, not yet in the store
 

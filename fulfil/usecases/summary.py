@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from fulfil.bootstrap import Services
 from fulfil.core.deadlines import in_zone
 from fulfil.core.order import Order
 from fulfil.core.status import OrderStatus
+from fulfil.usecases.deps import Deps
 
 
-def _iso(moment) -> str | None:  # type: ignore[no-untyped-def]
+def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
@@ -70,6 +71,6 @@ def detail(order: Order) -> dict[str, Any]:
     return out
 
 
-def order_rows(svc: Services, order_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+def order_rows(svc: Deps, order_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
     orders = svc.store.list() if order_ids is None else svc.store.get_many(order_ids)
     return [brief(o) for o in orders]

@@ -10,14 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from fulfil.bootstrap import Services
 from fulfil.core.catalogue import Ladder
 from fulfil.core.deadlines import show
 from fulfil.core.ladder import Rung, State
 from fulfil.core.order import Order
 from fulfil.core.pipeline import plan_sweep, sweep
 from fulfil.core.status import OrderStatus
-from fulfil.usecases._unit import outbox_messages, recipient, retry_on_stale
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.outbox import outbox_messages, recipient
+from fulfil.usecases.unit_of_work import retry_on_stale
 
 # Completed orders stay in the sweep for their follow-up; cancelled ones have nothing left.
 SWEPT = frozenset(OrderStatus) - {OrderStatus.CANCELLED}
@@ -37,11 +38,11 @@ class _Done:
     skipped: list[Rung]
 
 
-def ladder_of(svc: Services, order: Order) -> Ladder:
+def ladder_of(svc: Deps, order: Order) -> Ladder:
     return svc.catalogue.ladder_for(svc.catalogue.get(order.service_code))
 
 
-def sweep_orders(svc: Services, *, now: datetime | None = None) -> SweepReport:
+def sweep_orders(svc: Deps, *, now: datetime | None = None) -> SweepReport:
     """One pass at `now` (the services' clock unless given: `--at` catches up or tests a moment)."""
     at = now or svc.clock()
     report = SweepReport()
@@ -60,7 +61,7 @@ def sweep_orders(svc: Services, *, now: datetime | None = None) -> SweepReport:
 
 
 @retry_on_stale
-def _apply(svc: Services, order_id: str, now: datetime) -> _Done | None:
+def _apply(svc: Deps, order_id: str, now: datetime) -> _Done | None:
     """Like `transact`, but each rung's message is rendered with that rung (its label, its time)."""
     order = svc.store.get(order_id)
     ladder = ladder_of(svc, order)
@@ -107,7 +108,7 @@ class OrderPreview:
 
 
 def preview(
-    svc: Services, *, now: datetime | None = None, order_ids: Iterable[str] | None = None
+    svc: Deps, *, now: datetime | None = None, order_ids: Iterable[str] | None = None
 ) -> list[OrderPreview]:
     """What a sweep at `now` would do, and every rung's time, without writing anything.
 

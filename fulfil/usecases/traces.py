@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from fulfil.bootstrap import Services
 from fulfil.core.deadlines import show
 from fulfil.core.order import HistoryEntry, Order
 from fulfil.core.status import FINAL
 from fulfil.core.trace import artifact_key, markdown_cell, redact
+from fulfil.usecases.deps import Deps
 
 STATUS_WORDS: dict[str, str] = {
     "received": "diterima / received",
@@ -50,11 +50,11 @@ class OrderTrace:
     markdown: str
 
 
-def history_mark(svc: Services) -> int:
+def history_mark(svc: Deps) -> int:
     return svc.store.history_mark()
 
 
-def run_changes(svc: Services, mark: int, run_label: str) -> list[OrderChange]:
+def run_changes(svc: Deps, mark: int, run_label: str) -> list[OrderChange]:
     """The orders changed after `mark`, each with the entries written since; their artifact
     versions are queued, to be written within the per-run quota (claim_traces)."""
     first_new = svc.store.changed_since(mark, svc.store.history_mark())
@@ -63,7 +63,7 @@ def run_changes(svc: Services, mark: int, run_label: str) -> list[OrderChange]:
     return [change_of(svc, o, o.history[first_new[o.order_id] :]) for o in orders]
 
 
-def change_of(svc: Services, order: Order, happened: Sequence[HistoryEntry]) -> OrderChange:
+def change_of(svc: Deps, order: Order, happened: Sequence[HistoryEntry]) -> OrderChange:
     private = (order.buyer_name, order.buyer_email, order.phone_raw, order.phone)
     steps = "; ".join(redact(h.comment, *private) for h in happened) or "no change recorded"
     service = svc.catalogue.get(order.service_code)
@@ -77,7 +77,7 @@ def change_of(svc: Services, order: Order, happened: Sequence[HistoryEntry]) -> 
     )
 
 
-def claim_traces(svc: Services, limit: int) -> list[OrderTrace]:
+def claim_traces(svc: Deps, limit: int) -> list[OrderTrace]:
     """Up to `limit` queued changes, oldest first, taken off the queue to be written now."""
     queued = svc.store.claim_traces(limit)
     orders = {o.order_id: o for o in svc.store.get_many({q.order_id for q in queued})}
@@ -90,7 +90,7 @@ def claim_traces(svc: Services, limit: int) -> list[OrderTrace]:
 
 
 def trace_of(
-    svc: Services, order: Order, happened: Sequence[HistoryEntry], now: datetime, run_label: str
+    svc: Deps, order: Order, happened: Sequence[HistoryEntry], now: datetime, run_label: str
 ) -> OrderTrace:
     private = (order.buyer_name, order.buyer_email, order.phone_raw, order.phone)
     service = svc.catalogue.get(order.service_code)

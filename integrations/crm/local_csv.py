@@ -13,8 +13,8 @@ from integrations.crm.header import header_mismatch
 from integrations.ports import AdapterError
 
 
-class CrmSheetError(AdapterError):
-    pass
+class CrmFileError(AdapterError):
+    """The local CRM file cannot be used as it is (its header differs from the configured one)."""
 
 
 class CsvCrmSheet:
@@ -32,7 +32,7 @@ class CsvCrmSheet:
             if found is None:
                 return []
             if found != self.header:
-                raise CrmSheetError(header_mismatch(str(self.path), found, self.header))
+                raise CrmFileError(header_mismatch(str(self.path), found, self.header))
             return [dict(zip(self.header, r, strict=False)) for r in reader]
 
     def upsert(self, rows: Iterable[Mapping[str, str]]) -> None:

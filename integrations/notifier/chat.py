@@ -146,21 +146,19 @@ class CompositeNotifier:
         self._chat_done.discard(key)
 
 
-WHATSAPP = "whatsapp:"
+# Rows queued before the outbox had a channel column were addressed `whatsapp:+62…`.
+_OLD_PREFIX = "whatsapp:"
 
 
-class BuyerChat:
-    """Sends outbox rows addressed `whatsapp:+62…` through one apprise URL template holding
-    `{phone}` (e.g. apprise's WhatsApp Cloud API plugin); everything else goes on to `other`."""
+class WhatsAppSender:
+    """The buyer's WhatsApp channel: sends each message to the buyer's number (the envelope's
+    recipient, +62…) through one apprise URL template holding `{phone}` (e.g. apprise's WhatsApp
+    Cloud API plugin: whatsapp://TOKEN@FROM_PHONE_ID/{phone})."""
 
-    def __init__(self, url_template: str | SecretStr, other: Notifier) -> None:
+    def __init__(self, url_template: str | SecretStr) -> None:
         self._template = url_template if isinstance(url_template, SecretStr) else SecretStr(url_template)
-        self.other = other
 
     def send(self, envelope: Envelope) -> None:
-        if not envelope.recipient.startswith(WHATSAPP):
-            self.other.send(envelope)
-            return
-        digits = envelope.recipient.removeprefix(WHATSAPP).lstrip("+")
+        digits = envelope.recipient.removeprefix(_OLD_PREFIX).lstrip("+")
         url = self._template.get_secret_value().replace("{phone}", digits)
         AppriseSender([SecretStr(url)]).send(envelope)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.sql import ColumnElement
 
 from fulfil.core.identity import KnownResponse
 from integrations.store.claims import insert_or_skip
@@ -23,7 +25,7 @@ class FormResponseBook:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def _where_in(self, column, values: Iterable[object]) -> list[KnownResponse]:  # type: ignore[no-untyped-def]
+    def _where_in(self, column: ColumnElement[Any], values: Iterable[object]) -> list[KnownResponse]:
         wanted = sorted(set(values), key=str)
         found: list[KnownResponse] = []
         with self.engine.connect() as conn:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import builtins
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -22,18 +22,18 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import RowMapping, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.sql import ColumnElement
 
 from fulfil.core.errors import FulfilError, UnknownOrder
 from fulfil.core.order import Delivered, HistoryEntry, Order, Problem, ProofFile, TeamNote
 from fulfil.core.status import IN_CRM, OrderStatus
+from integrations.ports import FAILED, PENDING, SENDING, SENT, OutboxMessage, QueuedTrace, StaleOrder
 from integrations.store import claims, migrate
 from integrations.store.responses import FormResponseBook
 from integrations.store.tables import cursors, history, orders, outbox, trace_backlog
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 _CLAIMED = "claimed "  # a cursor value while its one-off job runs: "claimed OWNER EXPIRY"
 
 
@@ -49,36 +49,6 @@ def _shown(url: str) -> str:
         return url if "@" not in url else "…@" + url.rsplit("@", 1)[-1]
 
 
-class StaleOrder(FulfilError):
-    """Someone else changed the order since it was read; read it again and decide again."""
-
-
-@dataclass(frozen=True)
-class QueuedTrace:
-    """An order change whose Prefect artifact version is still to be written."""
-
-    order_id: str
-    first_seq: int  # the order's first history entry of that change
-    run_name: str  # the run that made it
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    order_id: str
-    kind: str
-    recipient: str
-    subject: str
-    body: str
-    id: int = 0
-    state: str = PENDING
-    attempts: int = 0
-    created_at: datetime | None = None
-    sent_at: datetime | None = None
-    error: str = ""
-    # Whether delivering it is what "buyer notified" in the order's history waits for.
-    tells_buyer: bool = False
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -91,7 +61,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             # WAL lets the watch read while intake writes; the busy timeout waits instead of failing.
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -107,6 +77,9 @@ class OrderStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.responses = FormResponseBook(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
 
     @classmethod
     def open(cls, url: str) -> OrderStore:
@@ -183,7 +156,7 @@ class OrderStore:
         ids = list(order_ids)
         return self._load(orders.c.order_id.in_(ids)) if ids else []
 
-    def _load(self, where) -> builtins.list[Order]:  # type: ignore[no-untyped-def]
+    def _load(self, where: ColumnElement[bool] | None) -> builtins.list[Order]:
         query = select(orders).order_by(orders.c.order_id)
         if where is not None:
             query = query.where(where)
@@ -321,6 +294,7 @@ class OrderStore:
                                 order_id=msg.order_id,
                                 kind=msg.kind,
                                 recipient=msg.recipient,
+                                channel=msg.channel,
                                 subject=msg.subject,
                                 body=msg.body,
                                 state=PENDING,
@@ -559,7 +533,7 @@ def _to_row(order: Order) -> dict:
     }
 
 
-def _to_order(row, entries: builtins.list[HistoryEntry]) -> Order:  # type: ignore[no-untyped-def]
+def _to_order(row: RowMapping, entries: builtins.list[HistoryEntry]) -> Order:
     return Order(
         order_id=row["order_id"],
         status=OrderStatus(row["status"]),
@@ -607,11 +581,12 @@ def _held_by(owner: str | None) -> builtins.list[ColumnElement[bool]]:
     return [outbox.c.state == SENDING, outbox.c.claimed_by == owner]
 
 
-def _to_message(row) -> OutboxMessage:  # type: ignore[no-untyped-def]
+def _to_message(row: RowMapping) -> OutboxMessage:
     return OutboxMessage(
         order_id=row["order_id"],
         kind=row["kind"],
         recipient=row["recipient"],
+        channel=row["channel"],
         subject=row["subject"],
         body=row["body"],
         id=row["id"],

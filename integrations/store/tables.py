@@ -98,6 +98,8 @@ outbox = Table(
     Column("order_id", String(64), ForeignKey("orders.order_id"), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("recipient", Text, nullable=False),
+    # "email", or the code of a buyer channel registered in the wiring ("wa"): who sends it.
+    Column("channel", String(20), nullable=False, default="email", server_default="email"),
     Column("subject", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("state", String(16), nullable=False, index=True),

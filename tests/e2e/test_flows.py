@@ -203,6 +203,7 @@ def test_the_whole_pipeline_on_postgresql(prefect_api, home, request) -> None:  
     from fulfil import bootstrap
     from fulfil.cli._prefect import flow_settings
     from fulfil.settings import Settings
+    from tasks._runtime import given
     from tests.integration.conftest import empty_database
 
     url = request.config.getoption("--database-url")
@@ -212,9 +213,8 @@ def test_the_whole_pipeline_on_postgresql(prefect_api, home, request) -> None:  
     svc = bootstrap.build(Settings(home=home, database_url=url))
     assert svc.store.engine.dialect.name == "postgresql"
     svc.clock = lambda: NOW
-    bootstrap.use(svc)
     try:
-        with flow_settings():
+        with flow_settings(), given(svc):
             intake(source=str(EXAMPLES / "orders.csv"))
             _drop(home, "INV-0001", "akun-gmail.csv", _accounts_csv(10))
             _drop(home, "INV-0003", "serah-terima.pdf", b"%PDF-1.4 ok")
@@ -226,5 +226,4 @@ def test_the_whole_pipeline_on_postgresql(prefect_api, home, request) -> None:  
         assert sorted(r["ID Order"] for r in svc.crm.rows()) == ["INV-0001", "INV-0003"]
         assert [m.kind for m in svc.store.messages("INV-0001")].count("completed") == 1
     finally:
-        bootstrap.use(None)
-        svc.store.engine.dispose()
+        svc.close()

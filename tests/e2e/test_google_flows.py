@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from fulfil import bootstrap
-from fulfil.bootstrap import Services
 from fulfil.core.status import OrderStatus
 from fulfil.settings import Settings
 from fulfil.testing.fake_google import FakeGoogle
 from fulfil.testing.world import build_world
+from fulfil.usecases.deps import Deps
 from tests.conftest import EXAMPLES, NOW
 from tests.google_fixtures import FAST
 
@@ -22,8 +22,9 @@ pytestmark = pytest.mark.prefect
 
 
 @pytest.fixture
-def on_google(prefect_api: str, fake: FakeGoogle, key_json: str, home: Path) -> Iterator[Services]:
+def on_google(prefect_api: str, fake: FakeGoogle, key_json: str, home: Path) -> Iterator[Deps]:
     from fulfil.cli._prefect import flow_settings
+    from tasks._runtime import given
 
     world = build_world(fake, EXAMPLES / "orders.csv")
     fields = {k.removeprefix("FULFIL_").lower(): v for k, v in world.environment(key_json).items()}
@@ -31,10 +32,9 @@ def on_google(prefect_api: str, fake: FakeGoogle, key_json: str, home: Path) -> 
     svc.clock = lambda: NOW
     svc.proofs.policy = FAST  # type: ignore[attr-defined]
     svc.crm.policy = FAST  # type: ignore[attr-defined]
-    bootstrap.use(svc)
-    with flow_settings():
+    with flow_settings(), given(svc):
         yield svc
-    bootstrap.use(None)
+    svc.close()
 
 
 def _accounts(n: int) -> bytes:
@@ -51,7 +51,7 @@ PROOFS = {
 }
 
 
-def test_every_order_completes_once_with_one_request_in_five_failing(on_google: Services, fake) -> None:  # type: ignore[no-untyped-def]
+def test_every_order_completes_once_with_one_request_in_five_failing(on_google: Deps, fake) -> None:  # type: ignore[no-untyped-def]
     from flows.intake import intake
     from flows.watch_proofs import watch_proofs
 
@@ -79,7 +79,7 @@ def test_every_order_completes_once_with_one_request_in_five_failing(on_google: 
     assert sum(1 for r in fake.requests if r.fault) > 0
 
 
-def test_crm_sheet_holds_text_never_formulas_or_numbers(on_google: Services, fake) -> None:  # type: ignore[no-untyped-def]
+def test_crm_sheet_holds_text_never_formulas_or_numbers(on_google: Deps, fake) -> None:  # type: ignore[no-untyped-def]
     from flows.intake import intake
     from flows.watch_proofs import watch_proofs
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from fulfil import bootstrap
-from fulfil.bootstrap import Services
 from fulfil.settings import Settings
+from fulfil.usecases.deps import Deps
 from integrations.store import OrderStore
 from integrations.store.tables import metadata
 from tests.conftest import NOW
@@ -47,11 +47,11 @@ def store(store_url: str) -> Iterator[OrderStore]:
 
 
 @pytest.fixture
-def make_worker(home: Path, store_url: str) -> Iterator[Callable[[], Services]]:
-    """Services as a separate worker process would build them, all on the same store."""
-    built: list[Services] = []
+def make_worker(home: Path, store_url: str) -> Iterator[Callable[[], Deps]]:
+    """Deps as a separate worker process would build them, all on the same store."""
+    built: list[Deps] = []
 
-    def make() -> Services:
+    def make() -> Deps:
         services = bootstrap.build(Settings(home=home, database_url=store_url))
         services.clock = lambda: NOW
         built.append(services)

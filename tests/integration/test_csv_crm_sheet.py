@@ -10,7 +10,7 @@ import pytest
 
 from fulfil.config import load_crm_columns
 from fulfil.settings import PROJECT_CONFIGS
-from integrations.crm.local_csv import CrmSheetError, CsvCrmSheet
+from integrations.crm.local_csv import CrmFileError, CsvCrmSheet
 
 HEADER = load_crm_columns(PROJECT_CONFIGS).header
 
@@ -99,7 +99,7 @@ def test_a_sheet_with_other_columns_is_refused_and_left_as_it_was(tmp_path: Path
     theirs = "ID Order,Nama Pembeli,Nomor HP,Total Bayar\nINV-0001,Siti Nurhaliza,081234567890,150000\n"
     path.write_text(theirs, encoding="utf-8")
 
-    with pytest.raises(CrmSheetError) as caught:
+    with pytest.raises(CrmFileError) as caught:
         CsvCrmSheet(path, HEADER).upsert([_row("INV-0002")])
 
     message = str(caught.value)
@@ -114,7 +114,7 @@ def test_a_sheet_with_the_columns_reordered_is_refused(tmp_path: Path) -> None:
     swapped = [HEADER[1], HEADER[0], *HEADER[2:]]
     path.write_text(",".join(swapped) + "\n", encoding="utf-8")
 
-    with pytest.raises(CrmSheetError, match="same columns in another order"):
+    with pytest.raises(CrmFileError, match="same columns in another order"):
         CsvCrmSheet(path, HEADER).upsert([_row("INV-0001")])
     assert path.read_text(encoding="utf-8") == ",".join(swapped) + "\n"
 

@@ -21,9 +21,9 @@ from aiosmtpd.controller import Controller
 from PIL import Image
 
 from fulfil import bootstrap
-from fulfil.bootstrap import Services
 from fulfil.settings import Settings
 from fulfil.usecases import digest, intake, report
+from fulfil.usecases.deps import Deps
 from integrations.notifier.chat import AppriseSender
 from integrations.ports import Envelope, InlineImage
 from integrations.store import claims
@@ -57,7 +57,7 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-def over_smtp(home: Path, inbox: tuple[Inbox, int]) -> Iterator[Services]:
+def over_smtp(home: Path, inbox: tuple[Inbox, int]) -> Iterator[Deps]:
     settings = Settings(
         home=home, notifier="smtp", smtp_host="127.0.0.1", smtp_port=inbox[1], smtp_security="none"
     )
@@ -81,7 +81,7 @@ def _chart_of(message: EmailMessage) -> tuple[str, bytes]:
 
 
 def test_the_digest_arrives_with_the_chart_inline_referenced_from_its_html(
-    over_smtp: Services, inbox: tuple[Inbox, int], home: Path
+    over_smtp: Deps, inbox: tuple[Inbox, int], home: Path
 ) -> None:
     box, _ = inbox
     made = report.write_report(over_smtp)  # the 07:00 report ran: the digest reuses its chart
@@ -105,7 +105,7 @@ def test_the_digest_arrives_with_the_chart_inline_referenced_from_its_html(
 
 
 def test_a_digest_resent_after_a_crash_is_the_same_message_with_the_same_picture(
-    over_smtp: Services, inbox: tuple[Inbox, int], home: Path
+    over_smtp: Deps, inbox: tuple[Inbox, int], home: Path
 ) -> None:
     box, _ = inbox
     digest.send_digest(over_smtp)  # no report today: the chart is drawn for the message, not saved
@@ -128,7 +128,7 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def test_the_outbox_folder_writes_the_digest_with_its_chart_inline(svc: Services, home: Path) -> None:
+def test_the_outbox_folder_writes_the_digest_with_its_chart_inline(svc: Deps, home: Path) -> None:
     svc.clock = lambda: NOW
 
     digest.send_digest(svc)

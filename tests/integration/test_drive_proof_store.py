@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from fulfil import bootstrap
-from fulfil.bootstrap import Services
 from fulfil.core.status import OrderStatus as S
 from fulfil.settings import Settings
 from fulfil.testing.fake_google import FOLDER_MIME, FakeGoogle
-from fulfil.usecases import crm, dispatch, intake, notify, proofs
+from fulfil.usecases import dispatch, intake, pipeline, proofs
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.pipeline import DirectSteps
 from integrations.gdrive.drive import ORDER_KEY, README, DriveProofFolders
 from integrations.google.clients import google_api, load_credentials
 from integrations.google.retry import GoogleApiError
@@ -171,7 +172,7 @@ def test_throttling_and_server_errors_are_retried_to_success(fake, drive) -> Non
 
 
 @pytest.fixture
-def on_drive(fake, key_json, root, home: Path) -> Iterator[Services]:
+def on_drive(fake, key_json, root, home: Path) -> Iterator[Deps]:
     settings = Settings(
         home=home,
         proof_store="gdrive",
@@ -182,37 +183,29 @@ def on_drive(fake, key_json, root, home: Path) -> Iterator[Services]:
     svc = bootstrap.build(settings)
     svc.proofs.policy = FAST  # type: ignore[attr-defined]
     svc.clock = lambda: NOW
-    bootstrap.use(svc)
     tables = svc.source(EXAMPLES / "orders.csv").read()
     intake.ingest(svc, intake.rows_of(svc, tables))
     ready = dispatch.ready_to_dispatch(svc)
     dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, ready))
     yield svc
-    bootstrap.use(None)
+    svc.close()
 
 
-def _watch(svc: Services) -> list[str]:
-    scan = proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc))
-    received = proofs.judge_proofs(svc, scan.found)
-    proofs.save_cursor(svc, scan.cursor)
-    crm.mark_recorded(svc, crm.sync_crm_rows(svc))
-    done = notify.complete_orders(svc, notify.to_complete(svc))
-    notify.send_pending(svc)
-    crm.sync_crm_rows(svc)
-    return received + done
+def _watch(svc: Deps) -> list[str]:
+    return pipeline.watch(DirectSteps(svc))
 
 
 def _accounts(n: int) -> bytes:
     return ("email\n" + "".join(f"akun{i}@gmail.com\n" for i in range(n))).encode()
 
 
-def test_dispatch_links_the_drive_folder_in_the_work_order(on_drive: Services) -> None:
+def test_dispatch_links_the_drive_folder_in_the_work_order(on_drive: Deps) -> None:
     msg = next(m for m in on_drive.store.messages("INV-0001") if m.kind == "dispatch")
     assert "https://drive.google.com/drive/folders/" in msg.body
 
 
 def test_the_page_token_survives_a_restart_between_reading_and_processing(
-    on_drive: Services,
+    on_drive: Deps,
     fake,
     key_json,
     root,
@@ -234,7 +227,7 @@ def test_the_page_token_survives_a_restart_between_reading_and_processing(
     assert [m.kind for m in restarted.store.messages("INV-0002")].count("completed") == 1
 
 
-def test_a_proof_trashed_before_recording_sends_the_order_back_to_waiting(on_drive: Services, fake) -> None:
+def test_a_proof_trashed_before_recording_sends_the_order_back_to_waiting(on_drive: Deps, fake) -> None:
     _watch(on_drive)
     folder = on_drive.proofs.folder_id("INV-0003")  # type: ignore[attr-defined]
     proof = fake.add_file("serah-terima.pdf", b"%PDF-1.4 ok", folder)
@@ -253,7 +246,7 @@ def test_a_proof_trashed_before_recording_sends_the_order_back_to_waiting(on_dri
     assert three.accepted_proofs == []
 
 
-def test_a_drive_shortcut_named_like_a_proof_is_refused_unread(on_drive: Services, fake) -> None:
+def test_a_drive_shortcut_named_like_a_proof_is_refused_unread(on_drive: Deps, fake) -> None:
     # Drive's symlink: a shortcut in the order's folder pointing at another order's accounts.
     other = fake.add_file("akun-gmail.csv", _accounts(10), on_drive.proofs.folder_id("INV-0008") or "")  # type: ignore[attr-defined]
     folder = on_drive.proofs.folder_id("INV-0002")  # type: ignore[attr-defined]

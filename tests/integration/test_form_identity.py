@@ -10,11 +10,11 @@ from pathlib import Path
 import gspread
 import pytest
 
-from fulfil.bootstrap import Services
 from fulfil.core.pipeline import held_as_duplicate
 from fulfil.core.status import OrderStatus
 from fulfil.testing.fake_google import FakeGoogle
 from fulfil.usecases import dispatch
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.intake import IntakeReport, ingest, release_duplicate, rows_of
 from integrations.google.clients import gspread_client, load_credentials
 from integrations.ports import SourceTable
@@ -55,11 +55,11 @@ def _export(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def _ingest(svc: Services, tables: list[SourceTable]) -> IntakeReport:
+def _ingest(svc: Deps, tables: list[SourceTable]) -> IntakeReport:
     return ingest(svc, rows_of(svc, tables))
 
 
-def _orders(svc: Services) -> dict[str, str]:
+def _orders(svc: Deps) -> dict[str, str]:
     """Buyer name → order ID, failing if a buyer has two orders."""
     by_name: dict[str, str] = {}
     for order in svc.store.list():
@@ -69,7 +69,7 @@ def _orders(svc: Services) -> dict[str, str]:
 
 
 def test_exports_before_and_after_an_edit_and_a_sort_name_the_same_orders(
-    make_worker: Callable[[], Services], tmp_path: Path
+    make_worker: Callable[[], Deps], tmp_path: Path
 ) -> None:
     # Two workers on one store (SQLite, and PostgreSQL in CI): what one named, the other finds.
     svc, other = make_worker(), make_worker()
@@ -95,7 +95,7 @@ def test_exports_before_and_after_an_edit_and_a_sort_name_the_same_orders(
 
 
 def test_a_folder_with_the_export_before_and_after_the_edit_makes_one_order(
-    svc: Services, tmp_path: Path
+    svc: Deps, tmp_path: Path
 ) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -109,7 +109,7 @@ def test_a_folder_with_the_export_before_and_after_the_edit_makes_one_order(
 
 
 def test_submit_pressed_twice_is_held_for_ops_and_dispatched_once(
-    make_worker: Callable[[], Services], tmp_path: Path
+    make_worker: Callable[[], Deps], tmp_path: Path
 ) -> None:
     svc = make_worker()
     again = ["30/11/2026 11:00:07", *BUDI[1:]]
@@ -136,7 +136,7 @@ def gc(fake: FakeGoogle, key_json: str) -> gspread.Client:  # noqa: F811
 
 
 def test_the_responses_sheet_edited_in_place_and_re_sorted_keeps_its_orders(
-    svc: Services,
+    svc: Deps,
     fake: FakeGoogle,  # noqa: F811
     gc: gspread.Client,
 ) -> None:

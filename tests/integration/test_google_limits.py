@@ -19,11 +19,11 @@ from google.oauth2.credentials import Credentials as UserCredentials
 from googleapiclient.errors import HttpError
 
 from fulfil import bootstrap
-from fulfil.bootstrap import Services
 from fulfil.core.status import OrderStatus as S
 from fulfil.settings import Settings
 from fulfil.testing.fake_google import FOLDER_MIME, FakeGoogle
 from fulfil.usecases import dispatch, intake, proofs
+from fulfil.usecases.deps import Deps
 from integrations.gdrive.drive import ORDER_KEY, README, DriveProofFolders
 from integrations.gdrive.drive_reports import DriveReportShelf
 from integrations.google.advice import STORAGE_QUOTA_ADVICE
@@ -339,7 +339,7 @@ def test_a_change_under_a_denied_folder_is_skipped_and_the_watch_moves_on(fake, 
 
 
 @pytest.fixture
-def on_drive(fake, key_json, root, home: Path) -> Iterator[Services]:  # noqa: F811
+def on_drive(fake, key_json, root, home: Path) -> Iterator[Deps]:  # noqa: F811
     settings = Settings(
         home=home,
         proof_store="gdrive",
@@ -350,15 +350,14 @@ def on_drive(fake, key_json, root, home: Path) -> Iterator[Services]:  # noqa: F
     svc = bootstrap.build(settings)
     svc.proofs = _drive(fake, root)  # signed in as the shop
     svc.clock = lambda: NOW
-    bootstrap.use(svc)
     tables = svc.source(EXAMPLES / "orders.csv").read()
     intake.ingest(svc, intake.rows_of(svc, tables))
     dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc)))
     yield svc
-    bootstrap.use(None)
+    svc.close()
 
 
-def _scan(svc: Services) -> None:
+def _scan(svc: Deps) -> None:
     scan = proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc))
     proofs.judge_proofs(svc, scan.found)
     proofs.save_cursor(svc, scan.cursor)
@@ -366,7 +365,7 @@ def _scan(svc: Services) -> None:
 
 @pytest.mark.parametrize("how", ["trash", "delete", "move"])
 def test_a_proof_deleted_or_moved_out_before_recording_is_withdrawn_like_a_trashed_one(
-    on_drive: Services, fake, root, how
+    on_drive: Deps, fake, root, how
 ) -> None:
     _scan(on_drive)  # first poll: full listing, token kept
     folder = on_drive.proofs.folder_id("INV-0003")  # type: ignore[attr-defined]

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from fulfil.bootstrap import Services
 from fulfil.core.handover import CUT_MARKER, FoundFile
 from fulfil.core.status import OrderStatus
-from fulfil.usecases import crm, dispatch, notify, proofs
+from fulfil.usecases import dispatch, pipeline, proofs
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.intake import ingest, rows_of
+from fulfil.usecases.pipeline import DirectSteps
 from fulfil.usecases.summary import detail
 from integrations.deliverables import UncountableFile, count_rows
 from integrations.gdrive.local_folder import LocalProofFolders
@@ -36,17 +37,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 512
 # ----- the pipeline's steps, as the flows run them -----
 
 
-def _judge_and_record(svc: Services) -> None:
-    proofs.judge_proofs(svc, proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc)).found)
-    crm.mark_recorded(svc, crm.sync_crm_rows(svc))
+def _judge_and_record(svc: Deps) -> None:
+    steps = DirectSteps(svc)
+    steps.judge_proofs(steps.scan_proof_folders(None))
+    steps.mark_recorded(steps.sync_crm_rows())
 
 
-def _run_all(svc: Services) -> list[str]:
-    _judge_and_record(svc)
-    done = notify.complete_orders(svc, notify.to_complete(svc))
-    notify.send_pending(svc)
-    crm.sync_crm_rows(svc)
-    return done
+def _run_all(svc: Deps) -> list[str]:
+    return pipeline.watch(DirectSteps(svc))
 
 
 def _accounts(n: int, *, password: str = "") -> bytes:
@@ -62,7 +60,7 @@ def _drop(home: Path, order_id: str, name: str, content: bytes) -> bytes:
     return content
 
 
-def _crm_row(svc: Services, order_id: str) -> dict[str, str]:
+def _crm_row(svc: Deps, order_id: str) -> dict[str, str]:
     (row,) = [r for r in svc.crm.rows() if r["ID Order"] == order_id]
     return row
 
@@ -78,16 +76,16 @@ def _outbox(home: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((home / "outbox").glob("*"))}
 
 
-def _team_comments(svc: Services, order_id: str) -> list[str]:
+def _team_comments(svc: Deps, order_id: str) -> list[str]:
     return [h.comment for h in svc.store.get(order_id).history if h.actor == "team"]
 
 
-def _rejections(svc: Services, order_id: str) -> list[OutboxMessage]:
+def _rejections(svc: Deps, order_id: str) -> list[OutboxMessage]:
     return [m for m in svc.store.messages(order_id) if m.kind.startswith("proof_rejected")]
 
 
 @pytest.fixture
-def dispatched(svc: Services) -> Services:
+def dispatched(svc: Deps) -> Deps:
     """The example export read in at the moment it was written, its orders sent to the teams."""
     svc.clock = lambda: NOW
     ingest(svc, rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
@@ -200,7 +198,7 @@ def test_fetch_refuses_a_file_outside_the_order_folder(tmp_path: Path, name: str
 # ----- notes, end to end -----
 
 
-def test_a_team_note_reaches_the_history_the_crm_and_the_buyer(dispatched: Services, home: Path) -> None:
+def test_a_team_note_reaches_the_history_the_crm_and_the_buyer(dispatched: Deps, home: Path) -> None:
     _drop(home, "INV-0002", "CATATAN.txt", NOTE.encode())
     _drop(home, "INV-0002", "followers.png", PNG)
 
@@ -217,7 +215,7 @@ def test_a_team_note_reaches_the_history_the_crm_and_the_buyer(dispatched: Servi
 
 
 def test_a_note_for_a_service_that_keeps_notes_inside_does_not_reach_the_buyer(
-    dispatched: Services, home: Path
+    dispatched: Deps, home: Path
 ) -> None:
     _drop(home, "INV-0001", "CATATAN.txt", NOTE.encode())
     _drop(home, "INV-0001", "akun-gmail.csv", _accounts(10))
@@ -245,7 +243,7 @@ def test_a_note_for_a_service_that_keeps_notes_inside_does_not_reach_the_buyer(
     ids=["binary", "cp1252"],
 )
 def test_an_unreadable_note_is_refused_in_the_history_and_kept_out_of_the_crm(
-    dispatched: Services, home: Path, content: bytes, why: str
+    dispatched: Deps, home: Path, content: bytes, why: str
 ) -> None:
     _drop(home, "INV-0003", "notes.txt", content)
     _drop(home, "INV-0003", "landing-page.pdf", b"%PDF-1.7\n% toko kue online\n")
@@ -261,7 +259,7 @@ def test_an_unreadable_note_is_refused_in_the_history_and_kept_out_of_the_crm(
     assert "notes.txt" not in (home / "crm.csv").read_text(encoding="utf-8")
 
 
-def test_a_huge_note_is_cut_at_the_limit(dispatched: Services, home: Path) -> None:
+def test_a_huge_note_is_cut_at_the_limit(dispatched: Deps, home: Path) -> None:
     huge = ("Langkah pengerjaan: cek akun, login, verifikasi. " * 200)[:6000]
     _drop(home, "INV-0003", "CATATAN.txt", huge.encode())
     _drop(home, "INV-0003", "landing-page.pdf", b"%PDF-1.7\n")
@@ -273,9 +271,7 @@ def test_a_huge_note_is_cut_at_the_limit(dispatched: Services, home: Path) -> No
     assert _crm_row(dispatched, "INV-0003")["Catatan Tim"] == expected
 
 
-def test_a_note_after_completion_is_recorded_and_nobody_is_written_to(
-    dispatched: Services, home: Path
-) -> None:
+def test_a_note_after_completion_is_recorded_and_nobody_is_written_to(dispatched: Deps, home: Path) -> None:
     _drop(home, "INV-0002", "followers.png", PNG)
     assert _run_all(dispatched) == ["INV-0002"]
     outbox = _outbox(home)
@@ -302,7 +298,7 @@ def test_a_note_after_completion_is_recorded_and_nobody_is_written_to(
 
 
 def test_a_short_delivery_waits_tells_the_division_once_then_a_full_one_completes(
-    dispatched: Services, home: Path
+    dispatched: Deps, home: Path
 ) -> None:
     short = _drop(home, "INV-0001", "akun-gmail.csv", _accounts(8))
 
@@ -341,7 +337,7 @@ def test_a_short_delivery_waits_tells_the_division_once_then_a_full_one_complete
     assert "akun-gmail.csv (10, md5 " in row["Bukti"]
 
 
-def test_an_over_delivery_completes_with_a_note_that_it_is_more(dispatched: Services, home: Path) -> None:
+def test_an_over_delivery_completes_with_a_note_that_it_is_more(dispatched: Deps, home: Path) -> None:
     _drop(
         home,
         "INV-0001",
@@ -357,9 +353,7 @@ def test_an_over_delivery_completes_with_a_note_that_it_is_more(dispatched: Serv
     assert _crm_row(dispatched, "INV-0001")["Jumlah Terkirim"] == "12"
 
 
-def test_an_uncountable_accounts_file_is_refused_and_the_division_told(
-    dispatched: Services, home: Path
-) -> None:
+def test_an_uncountable_accounts_file_is_refused_and_the_division_told(dispatched: Deps, home: Path) -> None:
     _drop(home, "INV-0001", "akun-gmail.xlsx", b"PK\x03\x04 broken export")
 
     _run_all(dispatched)
@@ -370,7 +364,7 @@ def test_an_uncountable_accounts_file_is_refused_and_the_division_told(
     assert "File tidak bisa dihitung" in rejected.body and "cannot be counted" in rejected.body
 
 
-def test_one_unreadable_accounts_file_does_not_hold_up_other_orders(dispatched: Services, home: Path) -> None:
+def test_one_unreadable_accounts_file_does_not_hold_up_other_orders(dispatched: Deps, home: Path) -> None:
     _drop(home, "INV-0001", "akun-gmail.csv", b"email,password\nsiti@gmail.com," + b"x" * 200_000 + b"\n")
     _drop(home, "INV-0003", "landing-page.pdf", b"%PDF-1.7\n")
 
@@ -381,7 +375,7 @@ def test_one_unreadable_accounts_file_does_not_hold_up_other_orders(dispatched: 
     assert len(_rejections(dispatched, "INV-0001")) == 1
 
 
-def test_delivered_passwords_are_kept_nowhere(dispatched: Services, home: Path) -> None:
+def test_delivered_passwords_are_kept_nowhere(dispatched: Deps, home: Path) -> None:
     _drop(home, "INV-0001", "akun-gmail.csv", _accounts(8, password=PLANTED))
     _run_all(dispatched)
     _drop(home, "INV-0001", "akun-gmail.csv", _accounts(10, password=PLANTED))
@@ -410,7 +404,7 @@ def test_delivered_passwords_are_kept_nowhere(dispatched: Services, home: Path) 
 # ----- hostile folders: symlinks, devices, FIFOs are never followed or read -----
 
 
-def _everything_written(svc: Services, home: Path) -> str:
+def _everything_written(svc: Deps, home: Path) -> str:
     """All a buyer, the team or the CRM could ever see: messages, CRM, histories, proofs."""
     texts = [p.read_text(errors="replace") for p in (home / "outbox").glob("*.eml")]
     if (home / "crm.csv").exists():
@@ -421,7 +415,7 @@ def _everything_written(svc: Services, home: Path) -> str:
 
 
 def test_a_symlinked_proof_a_symlinked_folder_and_a_fifo_are_refused_unread(
-    dispatched: Services, tmp_path: Path
+    dispatched: Deps, tmp_path: Path
 ) -> None:
     svc, home = dispatched, dispatched.settings.home
     secret = tmp_path / "outside" / "server-secret.png"

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import pytest
 
-from fulfil.bootstrap import Services
 from fulfil.core.status import OrderStatus as S
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.intake import ingest, rows_of
 from fulfil.usecases.notify import MAX_ATTEMPTS, Undelivered, check_delivered, send_pending
 from tests.conftest import EXAMPLES, NOW
 
 
-def _told(svc: Services, order_id: str) -> list[bool]:
+def _told(svc: Deps, order_id: str) -> list[bool]:
     return [h.notified for h in svc.store.get(order_id).history]
 
 
-def test_an_unusable_outbox_fails_the_pass_alerts_ops_once_and_retry_delivers_once(svc: Services) -> None:
+def test_an_unusable_outbox_fails_the_pass_alerts_ops_once_and_retry_delivers_once(svc: Deps) -> None:
     svc.clock = lambda: NOW
     outbox = svc.settings.home / "outbox"
     outbox.parent.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from fulfil.bootstrap import Services
-from fulfil.usecases import crm, dispatch, intake, notify, proofs
+from fulfil.usecases import dispatch, intake, pipeline
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.pipeline import DirectSteps
 from fulfil.usecases.report import write_report
 from tests.conftest import EXAMPLES, NOW
 
@@ -17,15 +18,12 @@ def _accounts(n: int) -> bytes:
     return ("email\n" + "".join(f"akun{i}@gmail.com\n" for i in range(n))).encode()
 
 
-def _run(svc: Services, home: Path, when) -> None:  # type: ignore[no-untyped-def]
+def _run(svc: Deps, home: Path, when) -> None:  # type: ignore[no-untyped-def]
     svc.clock = lambda: when
-    proofs.judge_proofs(svc, proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc)).found)
-    crm.mark_recorded(svc, crm.sync_crm_rows(svc))
-    notify.complete_orders(svc, notify.to_complete(svc))
-    notify.send_pending(svc)
+    pipeline.watch(DirectSteps(svc))
 
 
-def test_the_report_counts_what_happened(svc: Services, home: Path) -> None:
+def test_the_report_counts_what_happened(svc: Deps, home: Path) -> None:
     svc.clock = lambda: NOW
     intake.ingest(svc, intake.rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
     dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc)))

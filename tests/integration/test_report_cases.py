@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image
 
-from fulfil.bootstrap import Services
 from fulfil.core.order import Order
 from fulfil.core.status import OrderStatus as S
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.report import NO_ORDERS, NONE_COMPLETED, write_report
 from integrations.store.store import OutboxMessage
 from tests.conftest import NOW
@@ -22,7 +22,7 @@ START = NOW - timedelta(days=3)  # every hand-built order arrives here, inside a
 
 
 def _order(
-    svc: Services,
+    svc: Deps,
     order_id: str,
     service: str,
     *,
@@ -63,7 +63,7 @@ def _valid_png(path: Path) -> tuple[int, int]:
         return image.size
 
 
-def test_on_time_rates_medians_and_p90_match_a_hand_count(svc: Services, home: Path) -> None:
+def test_on_time_rates_medians_and_p90_match_a_hand_count(svc: Deps, home: Path) -> None:
     svc.clock = lambda: NOW
     # Divisi Akun: four completed, dispatch → proof 1, 2, 3 and 10 h; the last one after its deadline.
     _order(svc, "A-1", "GMAIL-BARU", steps=_done(1 * H, 2 * H), told_after_proof=0.5 * H)
@@ -113,7 +113,7 @@ def test_on_time_rates_medians_and_p90_match_a_hand_count(svc: Services, home: P
     assert made.chart.stat().st_size > 5_000 and _valid_png(made.chart) == (1200, 480)
 
 
-def test_an_empty_period_says_so_and_still_writes_valid_files(svc: Services, home: Path) -> None:
+def test_an_empty_period_says_so_and_still_writes_valid_files(svc: Deps, home: Path) -> None:
     svc.clock = lambda: NOW
     _order(svc, "OLD-1", "GMAIL-BARU", steps=_done(5 * H, 6 * H), received=NOW - timedelta(days=30))
 
@@ -132,7 +132,7 @@ def test_an_empty_period_says_so_and_still_writes_valid_files(svc: Services, hom
     ]
 
 
-def test_a_period_of_cancelled_orders_only_has_no_rates_and_no_times(svc: Services) -> None:
+def test_a_period_of_cancelled_orders_only_has_no_rates_and_no_times(svc: Deps) -> None:
     svc.clock = lambda: NOW
     _order(svc, "C-1", "GMAIL-BARU", steps=[(S.CANCELLED, 1 * H)])
     _order(svc, "C-2", "IG-FOLLOWERS", steps=[(S.DISPATCHED, 0 * H), (S.CANCELLED, 2 * H)])
@@ -149,7 +149,7 @@ def test_a_period_of_cancelled_orders_only_has_no_rates_and_no_times(svc: Servic
     assert _valid_png(made.chart) == (1200, 480)
 
 
-def test_a_failed_message_is_listed_without_the_address_it_was_for(svc: Services) -> None:
+def test_a_failed_message_is_listed_without_the_address_it_was_for(svc: Deps) -> None:
     svc.clock = lambda: NOW
     _order(svc, "D-1", "GMAIL-BARU", steps=[(S.DISPATCHED, 0 * H)])
     svc.store.save(svc.store.get("D-1"), [OutboxMessage("D-1", "confirmation", "siti@example.com", "s", "b")])
@@ -163,7 +163,7 @@ def test_a_failed_message_is_listed_without_the_address_it_was_for(svc: Services
     assert "siti@example.com" not in text
 
 
-def test_without_google_the_files_stay_where_they_were_written(svc: Services, tmp_path: Path) -> None:
+def test_without_google_the_files_stay_where_they_were_written(svc: Deps, tmp_path: Path) -> None:
     svc.clock = lambda: NOW
 
     made = write_report(svc, out=tmp_path / "elsewhere")

@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from fulfil.bootstrap import Services
 from fulfil.usecases import dispatch, intake
+from fulfil.usecases.deps import Deps
 from tests.conftest import EXAMPLES, NOW
 
 pytestmark = pytest.mark.prefect
 
 
 @pytest.fixture
-def flows_on(prefect_api: str, svc: Services) -> Iterator[Services]:
+def flows_on(prefect_api: str, svc: Deps) -> Iterator[Deps]:
     from fulfil.cli._prefect import flow_settings
 
     with flow_settings():
@@ -36,7 +36,7 @@ async def _artifacts(key: str) -> list[dict[str, Any]]:
 
 
 def test_the_flow_publishes_the_summary_and_the_on_time_table_without_buyer_data(
-    flows_on: Services, home: Path
+    flows_on: Deps, home: Path
 ) -> None:
     from flows.daily_report import daily_report
 

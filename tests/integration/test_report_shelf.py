@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from fulfil import bootstrap
-from fulfil.bootstrap import Services
 from fulfil.settings import Settings
 from fulfil.testing.fake_google import FOLDER_MIME, FakeGoogle
 from fulfil.usecases import intake
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.report import write_report
 from integrations.gdrive.drive_reports import REPORTS_KEY, DriveReportShelf
 from tests.conftest import EXAMPLES, NOW
@@ -28,7 +28,7 @@ def root(fake: FakeGoogle) -> str:
 
 
 @pytest.fixture
-def on_drive(fake: FakeGoogle, key_json: str, root: str, home: Path) -> Iterator[Services]:
+def on_drive(fake: FakeGoogle, key_json: str, root: str, home: Path) -> Iterator[Deps]:
     settings = Settings(
         home=home,
         proof_store="gdrive",
@@ -43,7 +43,7 @@ def on_drive(fake: FakeGoogle, key_json: str, root: str, home: Path) -> Iterator
     svc.store.engine.dispose()
 
 
-def _shelf(svc: Services) -> DriveReportShelf:
+def _shelf(svc: Deps) -> DriveReportShelf:
     assert isinstance(svc.report_shelf, DriveReportShelf)  # Google configured: the Drive shelf
     return svc.report_shelf
 
@@ -57,7 +57,7 @@ def _report_folders(fake: FakeGoogle, root: str) -> list[dict]:
 
 
 def test_two_runs_leave_one_folder_and_one_copy_of_each_file_with_the_newest_contents(
-    on_drive: Services, fake: FakeGoogle, root: str
+    on_drive: Deps, fake: FakeGoogle, root: str
 ) -> None:
     first = write_report(on_drive)
     first_calls = fake.calls("drive")
@@ -90,7 +90,7 @@ def test_two_runs_leave_one_folder_and_one_copy_of_each_file_with_the_newest_con
 
 
 def test_a_laporan_folder_a_person_made_is_used_and_duplicates_in_it_are_trashed(
-    on_drive: Services, fake: FakeGoogle, root: str
+    on_drive: Deps, fake: FakeGoogle, root: str
 ) -> None:
     theirs = fake.add_folder("Laporan", root)
     fake.add_file(NAMES[0], b"old,csv\n", theirs, mime_type="text/csv")
@@ -107,7 +107,7 @@ def test_a_laporan_folder_a_person_made_is_used_and_duplicates_in_it_are_trashed
 
 
 def test_the_folder_fulfil_made_is_found_again_after_a_person_renames_it(
-    on_drive: Services, fake: FakeGoogle, root: str
+    on_drive: Deps, fake: FakeGoogle, root: str
 ) -> None:
     write_report(on_drive)
     (folder,) = _report_folders(fake, root)

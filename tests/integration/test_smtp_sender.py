@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
-from fulfil.bootstrap import Services
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.intake import ingest, rows_of
 from fulfil.usecases.notify import send_pending
 from integrations.notifier.smtp import SmtpSender
@@ -443,7 +443,7 @@ def test_a_server_that_never_answers_is_worth_another_try_later(all_logs: list[s
 
 
 def test_send_pending_delivers_every_queued_message_once_and_notes_a_refused_one(
-    svc: Services, serve: Any
+    svc: Deps, serve: Any
 ) -> None:
     svc.clock = lambda: NOW
     ingest(svc, rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))

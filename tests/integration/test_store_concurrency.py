@@ -12,19 +12,19 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, text
 
-from fulfil.bootstrap import Services
 from fulfil.core.order import SYSTEM, HistoryEntry, Order
 from fulfil.core.pipeline import cancel
 from fulfil.core.status import OrderStatus
-from fulfil.usecases._unit import transact
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.dispatch import mark_dispatched
 from fulfil.usecases.intake import ingest, rows_of
+from fulfil.usecases.unit_of_work import transact
 from tests.conftest import EXAMPLES, NOW
 
 DEADLINE = datetime(2026, 11, 30, 16, 59, 59, tzinfo=UTC)
 
 
-def _seed(svc: Services, order_id: str, status: OrderStatus) -> None:
+def _seed(svc: Deps, order_id: str, status: OrderStatus) -> None:
     history = [HistoryEntry(OrderStatus.RECEIVED, "Pesanan masuk dari formulir", SYSTEM, NOW)]
     if status != OrderStatus.RECEIVED:
         history.append(HistoryEntry(status, "Dikirim ke Divisi Akun", SYSTEM, NOW))

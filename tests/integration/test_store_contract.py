@@ -158,3 +158,15 @@ def test_watched_ids_are_the_waiting_and_the_recently_changed(any_store) -> None
     soon = datetime.now(UTC) - timedelta(minutes=5)
     assert any_store.watched_ids({S.DISPATCHED}, {S.COMPLETED}, soon) == ["G-1", "G-2"]
     assert any_store.watched_ids({S.DISPATCHED}, {S.COMPLETED}, soon, among=["G-2"]) == ["G-2"]
+
+
+def test_a_message_keeps_its_channel_and_each_channel_is_its_own_message(any_store) -> None:  # type: ignore[no-untyped-def]
+    email = _msg("E-1", "completed")
+    whatsapp = OutboxMessage(
+        "E-1", "completed:wa", "+6281234567890", "Subjek", "Isi", tells_buyer=True, channel="wa"
+    )
+    any_store.save(_order("E-1"), [email, whatsapp, whatsapp])
+    kept = sorted((m.kind, m.channel, m.recipient) for m in any_store.messages("E-1"))
+    assert kept == [("completed", "email", "E-1@example.com"), ("completed:wa", "wa", "+6281234567890")]
+    claimed = any_store.claim_messages("host:1:a")
+    assert sorted(m.channel for m in claimed) == ["email", "wa"]

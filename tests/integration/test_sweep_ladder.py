@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from fulfil.bootstrap import Services
 from fulfil.core.deadlines import show
 from fulfil.core.ladder import recorded
 from fulfil.core.status import OrderStatus
-from fulfil.usecases import admin, crm, dispatch, notify, proofs
+from fulfil.usecases import admin, dispatch, notify, pipeline
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.intake import ingest, rows_of
+from fulfil.usecases.pipeline import DirectSteps
 from fulfil.usecases.sweep import sweep_orders
 from tests.conftest import EXAMPLES, NOW
 
@@ -50,26 +51,24 @@ def _accounts(n: int) -> bytes:
     return ("email,password\n" + rows).encode()
 
 
-def _complete(svc: Services, home: Path, order_id: str) -> None:
+def _complete(svc: Deps, home: Path, order_id: str) -> None:
     """The team drops the accounts file; proof watch, CRM and completion run as the flows run them."""
     (home / "drive" / order_id / "akun-gmail.csv").write_bytes(_accounts(10))
-    proofs.judge_proofs(svc, proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc)).found)
-    crm.mark_recorded(svc, crm.sync_crm_rows(svc))
-    assert notify.complete_orders(svc, notify.to_complete(svc)) == [order_id]
+    assert pipeline.watch(DirectSteps(svc)) == [order_id]
 
 
-def _keys(svc: Services) -> set[tuple[str, str]]:
+def _keys(svc: Deps) -> set[tuple[str, str]]:
     return {(m.order_id, m.kind) for m in svc.store.messages()}
 
 
-def _state(svc: Services) -> tuple:  # type: ignore[type-arg]
+def _state(svc: Deps) -> tuple:  # type: ignore[type-arg]
     """Everything a sweep could change: each order's version, flag and history, and the outbox."""
     orders = {o.order_id: (o.version, o.overdue, o.history) for o in svc.store.list()}
     return orders, sorted(_keys(svc))
 
 
 @pytest.fixture
-def dispatched(svc: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Services:
+def dispatched(svc: Deps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Deps:
     """Monday 23/11/2026 10:00 WIB: the week's orders taken in and the ready ones dispatched."""
     # The CLI builds its own services from the environment: point it at this store.
     monkeypatch.setenv("FULFIL_HOME", str(svc.settings.home))
@@ -173,7 +172,7 @@ def _eml(home: Path, order_id: str, key: str) -> email.message.EmailMessage:
     return email.message_from_bytes((home / "outbox" / name).read_bytes(), policy=email.policy.default)  # type: ignore[return-value]
 
 
-def _sweep_at(svc: Services, at: datetime) -> list[str]:
+def _sweep_at(svc: Deps, at: datetime) -> list[str]:
     svc.clock = lambda: at
     queued = sweep_orders(svc).queued
     notify.send_pending(svc)
@@ -314,7 +313,7 @@ def test_every_message_kind_has_a_template_in_both_languages_with_a_subject_firs
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_every_rung_renders_with_strict_variables_for_either_language_first(svc: Services, lang: str) -> None:
+def test_every_rung_renders_with_strict_variables_for_either_language_first(svc: Deps, lang: str) -> None:
     """Each rung shape (percent, hours before, breach, hours after; wall-clock or working time) and
     the buyer messages render without an undefined variable, whichever language leads."""
     from fulfil.core.catalogue import Ladder, WorkingHours

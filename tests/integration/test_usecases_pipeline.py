@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from fulfil.bootstrap import Services
 from fulfil.core.status import OrderStatus
-from fulfil.usecases import crm, dispatch, notify, proofs
+from fulfil.usecases import dispatch, pipeline, proofs
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.intake import IntakeReport, ingest, rows_of
+from fulfil.usecases.pipeline import DirectSteps
 from tests.conftest import EXAMPLES, NOW
 
 S = OrderStatus
@@ -25,25 +26,19 @@ HYPERLINK = '=HYPERLINK("http://evil.example/","Klik saya")'
 # ----- the pipeline's steps, in the order the flows run them -----
 
 
-def _ingest(svc: Services, path: Path) -> IntakeReport:
+def _ingest(svc: Deps, path: Path) -> IntakeReport:
     return ingest(svc, rows_of(svc, svc.source(path).read()))
 
 
-def _dispatch(svc: Services) -> list[str]:
-    ready = dispatch.ready_to_dispatch(svc)
-    return dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, ready))
+def _dispatch(svc: Deps) -> list[str]:
+    steps = DirectSteps(svc)
+    return steps.mark_dispatched(steps.open_proof_folders(None))
 
 
-def _judge_and_record(svc: Services) -> None:
-    proofs.judge_proofs(svc, proofs.scan_proof_folders(svc, proofs.orders_to_watch(svc)).found)
-    crm.mark_recorded(svc, crm.sync_crm_rows(svc))
-
-
-def _complete_and_tell(svc: Services) -> list[str]:
-    done = notify.complete_orders(svc, notify.to_complete(svc))
-    notify.send_pending(svc)
-    crm.sync_crm_rows(svc)  # the final status and when the buyer was told
-    return done
+def _judge_and_record(svc: Deps) -> None:
+    steps = DirectSteps(svc)
+    steps.judge_proofs(steps.scan_proof_folders(None))
+    steps.mark_recorded(steps.sync_crm_rows())
 
 
 def _accounts(n: int, prefix: str = "siti.toko") -> bytes:
@@ -52,10 +47,9 @@ def _accounts(n: int, prefix: str = "siti.toko") -> bytes:
     return ("email,password\n" + rows + "\n").encode()
 
 
-def _run_all(svc: Services) -> list[str]:
+def _run_all(svc: Deps) -> list[str]:
     _dispatch(svc)
-    _judge_and_record(svc)
-    return _complete_and_tell(svc)
+    return pipeline.watch(DirectSteps(svc))
 
 
 # ----- helpers -----
@@ -80,11 +74,11 @@ def _drop(home: Path, order_id: str, name: str, content: bytes) -> None:
     (home / "drive" / order_id / name).write_bytes(content)
 
 
-def _statuses(svc: Services) -> dict[str, S]:
+def _statuses(svc: Deps) -> dict[str, S]:
     return {o.order_id: o.status for o in svc.store.list()}
 
 
-def _snapshot(svc: Services, home: Path) -> tuple:  # type: ignore[type-arg]
+def _snapshot(svc: Deps, home: Path) -> tuple:  # type: ignore[type-arg]
     """Everything a person could look at: orders, their history, the outbox and every file."""
     orders = {o.order_id: (o.status, o.version, o.history, o.proofs) for o in svc.store.list()}
     messages = [(m.order_id, m.kind, m.state, m.sent_at) for m in svc.store.messages()]
@@ -96,7 +90,7 @@ def _snapshot(svc: Services, home: Path) -> tuple:  # type: ignore[type-arg]
     return orders, messages, files
 
 
-def _crm_rows(svc: Services, order_id: str) -> list[dict[str, str]]:
+def _crm_rows(svc: Deps, order_id: str) -> list[dict[str, str]]:
     return [r for r in svc.crm.rows() if r["ID Order"] == order_id]
 
 
@@ -108,7 +102,7 @@ def _eml(home: Path, order_id: str, kind: str) -> list[email.message.EmailMessag
 
 
 @pytest.fixture
-def taken_in(svc: Services) -> Services:
+def taken_in(svc: Deps) -> Deps:
     """The example export read in at the moment it was written."""
     svc.clock = lambda: NOW
     _ingest(svc, EXAMPLE)
@@ -118,7 +112,7 @@ def taken_in(svc: Services) -> Services:
 # ----- intake -----
 
 
-def test_intake_sorts_the_example_export(svc: Services) -> None:
+def test_intake_sorts_the_example_export(svc: Deps) -> None:
     svc.clock = lambda: NOW
 
     report = _ingest(svc, EXAMPLE)
@@ -161,7 +155,7 @@ def test_intake_sorts_the_example_export(svc: Services) -> None:
     assert one.deadline == datetime(2026, 11, 30, 16, 59, 59, tzinfo=UTC)  # end of 30/11 WIB
 
 
-def test_a_second_intake_of_the_same_file_changes_nothing(taken_in: Services, home: Path) -> None:
+def test_a_second_intake_of_the_same_file_changes_nothing(taken_in: Deps, home: Path) -> None:
     before = _snapshot(taken_in, home)
 
     report = _ingest(taken_in, EXAMPLE)
@@ -170,9 +164,7 @@ def test_a_second_intake_of_the_same_file_changes_nothing(taken_in: Services, ho
     assert _snapshot(taken_in, home) == before
 
 
-def test_a_completed_needs_info_row_is_checked_again_and_dispatched(
-    taken_in: Services, tmp_path: Path
-) -> None:
+def test_a_completed_needs_info_row_is_checked_again_and_dispatched(taken_in: Deps, tmp_path: Path) -> None:
     edited = _edited_export(tmp_path, "INV-0004", Jumlah="15")
 
     report = _ingest(taken_in, edited)
@@ -188,7 +180,7 @@ def test_a_completed_needs_info_row_is_checked_again_and_dispatched(
 
 
 def test_a_change_to_a_dispatched_order_is_noted_once_and_not_applied(
-    taken_in: Services, tmp_path: Path, home: Path
+    taken_in: Deps, tmp_path: Path, home: Path
 ) -> None:
     _dispatch(taken_in)
     before = taken_in.store.get("INV-0001")
@@ -212,7 +204,7 @@ def test_a_change_to_a_dispatched_order_is_noted_once_and_not_applied(
     assert _snapshot(taken_in, home) == snapshot
 
 
-def test_a_quantity_written_with_a_thousands_dot_is_not_taken_as_one(svc: Services, tmp_path: Path) -> None:
+def test_a_quantity_written_with_a_thousands_dot_is_not_taken_as_one(svc: Deps, tmp_path: Path) -> None:
     svc.clock = lambda: NOW
 
     _ingest(svc, _edited_export(tmp_path, "INV-0001", Jumlah="1.000"))
@@ -227,14 +219,13 @@ def test_a_quantity_written_with_a_thousands_dot_is_not_taken_as_one(svc: Servic
 # ----- dispatch to completion -----
 
 
-def test_an_order_goes_from_proof_to_a_told_buyer_once(taken_in: Services, home: Path) -> None:
+def test_an_order_goes_from_proof_to_a_told_buyer_once(taken_in: Deps, home: Path) -> None:
     _dispatch(taken_in)
     readme = (home / "drive" / "INV-0001" / "README.txt").read_text(encoding="utf-8")
     assert "INV-0001" in readme and "GMAIL-BARU" in readme
     _drop(home, "INV-0001", "akun-gmail.csv", _accounts(10))
 
-    _judge_and_record(taken_in)
-    done = _complete_and_tell(taken_in)
+    done = pipeline.watch(DirectSteps(taken_in))
 
     assert done == ["INV-0001"]
     one = taken_in.store.get("INV-0001")
@@ -258,7 +249,7 @@ def test_an_order_goes_from_proof_to_a_told_buyer_once(taken_in: Services, home:
     assert _snapshot(taken_in, home) == before
 
 
-def test_a_run_that_stopped_after_recording_is_finished_by_the_next(taken_in: Services, home: Path) -> None:
+def test_a_run_that_stopped_after_recording_is_finished_by_the_next(taken_in: Deps, home: Path) -> None:
     _dispatch(taken_in)
     _drop(home, "INV-0003", "landing-page.pdf", b"%PDF-1.7\n% toko kue online\n")
     _judge_and_record(taken_in)
@@ -280,7 +271,7 @@ def test_a_run_that_stopped_after_recording_is_finished_by_the_next(taken_in: Se
 
 
 def test_an_empty_proof_is_rejected_with_a_reason_and_the_order_keeps_waiting(
-    taken_in: Services, home: Path
+    taken_in: Deps, home: Path
 ) -> None:
     _dispatch(taken_in)
     _drop(home, "INV-0009", "bukti.png", b"")
@@ -301,7 +292,7 @@ def test_an_empty_proof_is_rejected_with_a_reason_and_the_order_keeps_waiting(
     assert _run_all(taken_in) == ["INV-0009"]
 
 
-def test_a_proof_with_a_disguised_name_is_shown_defused_and_rejected(taken_in: Services, home: Path) -> None:
+def test_a_proof_with_a_disguised_name_is_shown_defused_and_rejected(taken_in: Deps, home: Path) -> None:
     _dispatch(taken_in)
     _drop(home, "INV-0010", "bukti\u202egpj.exe", b"MZ\x90\x00")  # displays as "buktiexe.jpg"
 
@@ -315,7 +306,7 @@ def test_a_proof_with_a_disguised_name_is_shown_defused_and_rejected(taken_in: S
 
 
 def test_buyer_names_reach_the_crm_and_the_buyer_as_written(
-    taken_in: Services, tmp_path: Path, home: Path
+    taken_in: Deps, tmp_path: Path, home: Path
 ) -> None:
     _ingest(taken_in, _edited_export(tmp_path, "INV-0004", Jumlah="15"))
     _dispatch(taken_in)
@@ -343,9 +334,7 @@ def test_buyer_names_reach_the_crm_and_the_buyer_as_written(
     assert "Halo Rizky Ramadhan 🚀," in rizky.get_content()
 
 
-def test_an_order_finished_after_its_deadline_is_marked_late_in_the_crm(
-    taken_in: Services, home: Path
-) -> None:
+def test_an_order_finished_after_its_deadline_is_marked_late_in_the_crm(taken_in: Deps, home: Path) -> None:
     _dispatch(taken_in)
     _drop(home, "INV-0002", "followers.png", b"\x89PNG\r\n\x1a\n" + b"\x02" * 512)
     # Deadline 28/11/2026 (end of day WIB); the team only delivers on the 29th.

@@ -32,19 +32,18 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from fulfil import bootstrap
-from fulfil.bootstrap import Services
 from fulfil.cli.demo import _accounts_csv, _demo_source
 from fulfil.core.status import OrderStatus
 from fulfil.crash import CRASH_POINTS, ENV, EXIT_CODE
 from fulfil.settings import Settings
 from fulfil.testing.fake_google import FOLDER_MIME, FakeGoogle
 from fulfil.testing.world import build_world
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.intake import rows_of
 from integrations.gdrive.drive import ORDER_KEY, README_KEY
 from integrations.notifier.outbox_folder import EmlOutbox
-from integrations.ports import Envelope
+from integrations.ports import SENT, Envelope
 from integrations.source.files import FileOrderSource
-from integrations.store.store import SENT
 from integrations.store.tables import metadata
 from tests.conftest import FULFIL, ROOT
 from tests.google_fixtures import FAST
@@ -125,11 +124,11 @@ from fulfil.cli._common import fail_cleanly, get_services
 from fulfil.cli._prefect import quiet_console_logs, run_flow
 
 with fail_cleanly():
-    get_services()
+    svc = get_services()
     quiet_console_logs()
     from flows.intake import intake
 
-    print(run_flow(intake))
+    print(run_flow(svc, intake))
 """
 
 
@@ -154,15 +153,15 @@ class Shop:
     runs: list[Run] = field(default_factory=list)
     # .eml name -> every distinct write of it seen after a command: more than one is a resend.
     deliveries: dict[str, set[int]] = field(default_factory=dict)
-    _svc: Services | None = None
+    _svc: Deps | None = None
 
     @property
     def home(self) -> Path:
         return self.settings.home
 
     @property
-    def svc(self) -> Services:
-        """Services as the CLI builds them, for reading the store, the CRM and the outbox."""
+    def svc(self) -> Deps:
+        """Deps as the CLI builds them, for reading the store, the CRM and the outbox."""
         if self._svc is None:
             self._svc = bootstrap.build(self.settings)
             if self.fake is not None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from fulfil import bootstrap
-from fulfil.bootstrap import Services
 from fulfil.settings import Settings
 from fulfil.testing.memory_store import MemoryStore
+from fulfil.usecases.deps import Deps
 from tests.integration.test_usecases_pipeline import (  # noqa: F401  (collected here too)
     taken_in,
     test_a_change_to_a_dispatched_order_is_noted_once_and_not_applied,
@@ -31,9 +31,8 @@ from tests.integration.test_usecases_pipeline import (  # noqa: F401  (collected
 
 
 @pytest.fixture
-def svc(home: Path) -> Iterator[Services]:
-    """Services on the local adapters in `home`, the order store in memory."""
+def svc(home: Path) -> Iterator[Deps]:
+    """Deps on the local adapters in `home`, the order store in memory."""
     services = bootstrap.build(Settings(home=home), store=MemoryStore())
-    bootstrap.use(services)
     yield services
-    bootstrap.use(None)
+    services.close()

@@ -1,0 +1,161 @@
+"""The pipeline's order, written once: intake, the watch, one order's advance and the deadline sweep
+as sequences of steps.
+
+Who runs a step is the caller's choice: `DirectSteps` calls each use case in plain Python (the
+benchmark's baseline, the tests, the CLI's store-only paths); the flows pass `tasks.steps.TaskSteps`,
+which runs the same step as a Prefect task (retries, a name in the UI, a log line, artifacts). So
+production, the benchmark and the tests run one pipeline, and a change to it is made here.
+
+Every step picks up whatever is at its status, so an order a crash left between two steps moves
+on at the next run of any of these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from fulfil.usecases import crm, dispatch, notify, proofs, summary, traces
+from fulfil.usecases import intake as intake_uc
+from fulfil.usecases import sweep as sweep_uc
+from fulfil.usecases.deps import Deps
+from fulfil.usecases.intake import IntakeReport
+from fulfil.usecases.notify import SendReport
+from fulfil.usecases.proofs import Scan
+from fulfil.usecases.sweep import SweepReport
+
+
+class Steps(Protocol):
+    """One method per step; each is safe to repeat (see each use case)."""
+
+    def history_mark(self) -> int: ...
+    def ingest(self, source: str | None) -> IntakeReport: ...
+    def open_proof_folders(self, order_ids: list[str] | None) -> dict[str, str]: ...
+    def mark_dispatched(self, folder_links: dict[str, str]) -> list[str]: ...
+    def scan_proof_folders(self, order_ids: list[str] | None) -> Scan: ...
+    def judge_proofs(self, scan: Scan) -> list[str]: ...
+    def sync_crm_rows(self) -> list[str]: ...
+    def mark_recorded(self, order_ids: list[str]) -> list[str]: ...
+    def complete_orders(self, order_ids: list[str] | None) -> list[str]: ...
+    def send_outbox(self) -> SendReport: ...
+    def sweep_deadlines(self, at: datetime | None) -> SweepReport: ...
+    def publish_summary(self, order_ids: list[str], title: str) -> None: ...
+    def publish_order_traces(self, mark: int) -> int: ...
+    def check_delivery(self, report: SendReport) -> None: ...
+
+
+def intake(steps: Steps, source: str | None = None) -> dict[str, int]:
+    """Read the form export, upsert orders by ID, dispatch every valid paid one, tell buyers."""
+    mark = steps.history_mark()
+    report = steps.ingest(source)
+    dispatched = steps.mark_dispatched(steps.open_proof_folders(report.order_ids))
+    sent = steps.send_outbox()
+    steps.publish_summary(report.order_ids, "Orders touched by this intake")
+    steps.publish_order_traces(mark)
+    steps.check_delivery(sent)
+    return {
+        "rows": report.rows,
+        "new": report.new,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "change_ignored": report.change_ignored,
+        "edited": report.edited,
+        "held_duplicates": len(report.held_duplicates),
+        "dispatched": len(dispatched),
+    }
+
+
+def after_dispatch(steps: Steps, order_ids: list[str] | None, mark: int) -> list[str]:
+    """Proof → CRM row → completed → buyer told, for these orders (None: every order), then each
+    changed order's trace from history `mark` on."""
+    steps.judge_proofs(steps.scan_proof_folders(order_ids))
+    steps.mark_recorded(steps.sync_crm_rows())
+    done = steps.complete_orders(order_ids)
+    sent = steps.send_outbox()
+    # The rows now show the final status and when the buyer was told.
+    steps.sync_crm_rows()
+    steps.publish_order_traces(mark)
+    steps.check_delivery(sent)
+    return done
+
+
+def watch(steps: Steps) -> list[str]:
+    """One pass of the proof watch over every waiting order; the orders completed."""
+    return after_dispatch(steps, None, steps.history_mark())
+
+
+def advance(steps: Steps, order_id: str) -> list[str]:
+    """Take one order as far as it can go now; [order_id] if it completed."""
+    mark = steps.history_mark()
+    steps.mark_dispatched(steps.open_proof_folders([order_id]))
+    return after_dispatch(steps, [order_id], mark)
+
+
+def sweep(steps: Steps, at: datetime | None = None) -> dict[str, list[str]]:
+    """The deadline ladder's due rungs for every order, each once; `at` as if it were then."""
+    mark = steps.history_mark()
+    report = steps.sweep_deadlines(at)
+    sent = steps.send_outbox()
+    if report.flagged:
+        steps.publish_summary(report.flagged, "Orders that passed their deadline in this sweep")
+    steps.publish_order_traces(mark)
+    steps.check_delivery(sent)
+    return {"flagged": report.flagged, "queued": report.queued, "skipped": report.skipped}
+
+
+class DirectSteps:
+    """Each step as plain calls of its use cases. The Prefect tasks run these same methods."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def history_mark(self) -> int:
+        return traces.history_mark(self.deps)
+
+    def ingest(self, source: str | None) -> IntakeReport:
+        deps = self.deps
+        rows = intake_uc.rows_of(deps, deps.source(Path(source) if source else None).read())
+        with deps.progress(len(rows), "intake") as advance_by:
+            return intake_uc.ingest(deps, rows, progress=advance_by)
+
+    def open_proof_folders(self, order_ids: list[str] | None) -> dict[str, str]:
+        return dispatch.open_proof_folders(self.deps, dispatch.ready_to_dispatch(self.deps, order_ids))
+
+    def mark_dispatched(self, folder_links: dict[str, str]) -> list[str]:
+        return dispatch.mark_dispatched(self.deps, folder_links)
+
+    def scan_proof_folders(self, order_ids: list[str] | None) -> Scan:
+        return proofs.scan_proof_folders(self.deps, proofs.orders_to_watch(self.deps, order_ids))
+
+    def judge_proofs(self, scan: Scan) -> list[str]:
+        received = proofs.judge_proofs(self.deps, scan.found)
+        # Only after judging: a crash in between reads the same changes again.
+        proofs.save_cursor(self.deps, scan.cursor)
+        return received
+
+    def sync_crm_rows(self) -> list[str]:
+        return crm.sync_crm_rows(self.deps)
+
+    def mark_recorded(self, order_ids: list[str]) -> list[str]:
+        return crm.mark_recorded(self.deps, order_ids)
+
+    def complete_orders(self, order_ids: list[str] | None) -> list[str]:
+        return notify.complete_orders(self.deps, notify.to_complete(self.deps, order_ids))
+
+    def send_outbox(self) -> SendReport:
+        return notify.send_pending(self.deps)
+
+    def sweep_deadlines(self, at: datetime | None) -> SweepReport:
+        return sweep_uc.sweep_orders(self.deps, now=at)
+
+    def publish_summary(self, order_ids: list[str], title: str) -> None:
+        # Without Prefect there is no UI to publish to; the rows are made all the same, so the
+        # benchmark's plain baseline does the work the flow's artifact needs.
+        summary.order_rows(self.deps, order_ids)
+
+    def publish_order_traces(self, mark: int) -> int:
+        return 0  # the traces are Prefect artifacts: nothing to write without Prefect
+
+    def check_delivery(self, report: SendReport) -> None:
+        notify.check_delivered(report)
