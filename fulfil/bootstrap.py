@@ -4,6 +4,7 @@ the Deps passes them on and closes them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,11 @@ from fulfil.settings import Settings
 from fulfil.usecases.channels import BuyerChannel, phone_of
 from fulfil.usecases.deps import Deps
 from integrations.crm.local_csv import CsvCrmSheet
-from integrations.deliverables import count_rows
+from integrations.deliverables import read_rows
+from integrations.filetypes import sniff
 from integrations.gdrive.local_folder import LocalProofFolders
 from integrations.gdrive.local_reports import LocalReportShelf
+from integrations.keyfile import GOODS_KEY_FILE, read_or_make_key
 from integrations.notifier.outbox_folder import EmlOutbox
 from integrations.ports import CrmSheet, Notifier, OrderSource, ProofStore, ReportShelf, SourceOpener, Store
 from integrations.source.files import FileOrderSource
@@ -82,11 +85,31 @@ def build(settings: Settings, *, store: Store | None = None) -> Deps:
         notifier=_notifier(settings),
         report_shelf=_report_shelf(settings, google),
         open_source=_source_opener(settings, google),
-        count_rows=count_rows,
+        read_rows=read_rows,
+        sniff=sniff,
+        goods_key=_goods_key(settings),
         claimant=claims.me,
         google=google,
         buyer_channels=_buyer_channels(settings),
     )
+
+
+def _goods_key(settings: Settings) -> Callable[[], bytes]:
+    """FULFIL_GOODS_KEY, or a key made once in FULFIL_HOME (mode 0600). Processes on several
+    machines sharing one PostgreSQL store must share FULFIL_GOODS_KEY."""
+    kept: list[bytes] = []
+
+    def key() -> bytes:
+        if not kept:
+            given = settings.goods_key
+            kept.append(
+                given.get_secret_value().encode()
+                if given
+                else read_or_make_key(settings.home / GOODS_KEY_FILE)
+            )
+        return kept[0]
+
+    return key
 
 
 def _source_opener(settings: Settings, google: GoogleClients | None) -> SourceOpener:

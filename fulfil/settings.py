@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Buyers who gave a WhatsApp number also get their messages there: an apprise URL with
     # {phone}, e.g. whatsapp://TOKEN@FROM_PHONE_ID/{phone}.
     buyer_chat_url: SecretStr | None = None
+    # The key of the goods ledger (no goods delivered twice); made in FULFIL_HOME when unset.
+    # Machines sharing one PostgreSQL store must share it.
+    goods_key: SecretStr | None = None
 
     shop_name: str = "Toko Digital Nusantara"
     shop_email: str = "toko@localhost"

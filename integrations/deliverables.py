@@ -9,17 +9,23 @@ from pathlib import PurePath
 from integrations.ports import UncountableFile
 
 
-def count_rows(name: str, content: bytes) -> int:
-    """Data rows of a CSV or XLSX: the header and blank lines are not counted."""
+def read_rows(name: str, content: bytes) -> list[tuple[str, ...]]:
+    """The data rows of a CSV or XLSX, each cell as text: the header and blank lines left out.
+    The caller keeps only what it derives from them (a count, keyed digests), never the rows."""
     suffix = PurePath(name).suffix.lower()
     if suffix == ".csv":
-        return _count_csv(content)
+        return _csv_rows(content)
     if suffix in (".xlsx", ".xlsm"):
-        return _count_xlsx(content)
+        return _xlsx_rows(content)
     raise UncountableFile(f"cannot count rows of a {suffix or 'nameless'} file")
 
 
-def _count_csv(content: bytes) -> int:
+def count_rows(name: str, content: bytes) -> int:
+    """How many data rows a CSV or XLSX holds."""
+    return len(read_rows(name, content))
+
+
+def _csv_rows(content: bytes) -> list[tuple[str, ...]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -27,13 +33,13 @@ def _count_csv(content: bytes) -> int:
     if "\x00" in text:
         raise UncountableFile("binary data, not a CSV")
     try:
-        rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
+        rows = [tuple(r) for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
     except csv.Error as exc:  # e.g. a cell over the csv module's field limit
         raise UncountableFile(f"not a readable CSV ({exc})") from None
-    return max(len(rows) - 1, 0)
+    return rows[1:]
 
 
-def _count_xlsx(content: bytes) -> int:
+def _xlsx_rows(content: bytes) -> list[tuple[str, ...]]:
     from openpyxl import load_workbook  # only when a workbook arrives
 
     try:
@@ -43,8 +49,10 @@ def _count_xlsx(content: bytes) -> int:
     try:
         sheet = book.worksheets[0]
         rows = [
-            r for r in sheet.iter_rows(values_only=True) if any(v is not None and str(v).strip() for v in r)
+            tuple("" if v is None else str(v) for v in r)
+            for r in sheet.iter_rows(values_only=True)
+            if any(v is not None and str(v).strip() for v in r)
         ]
     finally:
         book.close()
-    return max(len(rows) - 1, 0)
+    return rows[1:]

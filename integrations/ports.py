@@ -213,7 +213,12 @@ class OrderRepository(Protocol):
         among: Iterable[str] | None = None,
     ) -> builtins.list[str]: ...
     def save(self, order: Order, messages: Iterable[OutboxMessage] = ()) -> None:
-        """The order, its new history and its new messages in one go; StaleOrder if it changed."""
+        """The order, its new history and its new messages in one go; StaleOrder if it changed,
+        or if another order already holds goods this one now holds (Order.goods_held)."""
+
+    def goods_owners(self, digests: Iterable[str]) -> dict[str, str]:
+        """Which order holds each of these goods digests (those no order holds are left out)."""
+        ...
 
 
 class Outbox(Protocol):
@@ -279,7 +284,9 @@ class GoogleSession(Protocol):
     def sheets(self) -> Any: ...
 
 
-# Data rows of a deliverable file (name, content); UncountableFile when it is no table.
-RowCounter = Callable[[str, bytes], int]
+# The data rows of a deliverable file (name, content); UncountableFile when it is no table.
+RowReader = Callable[[str, bytes], list[tuple[str, ...]]]
+# What a file's content is, from its first bytes: "png", "pdf", …, or "text" / "binary".
+FileSniffer = Callable[[bytes], str]
 # The order source at a file or folder, or the configured one for None.
 SourceOpener = Callable[[Path | None], OrderSource]

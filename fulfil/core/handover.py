@@ -13,6 +13,7 @@ from pathlib import PurePath
 from fulfil.core.catalogue import Deliverable, ProofRules, Service
 from fulfil.core.cells import safe_display_name
 from fulfil.core.errors import UnreadableInput
+from fulfil.core.goods import content_mismatch, file_digest, taken_elsewhere
 from fulfil.core.message_key import MessageKey
 from fulfil.core.order import SYSTEM, TEAM, Delivered, Order, ProofFile, TeamNote
 from fulfil.core.pipeline import MessageKind
@@ -65,19 +66,18 @@ def is_deliverable(name: str, deliverable: Deliverable | None) -> bool:
 
 
 def contents_needed(order: Order, files: list[FoundFile], service: Service) -> list[FoundFile]:
-    """The new files whose contents must be read: notes, and deliverables to count."""
+    """The new files whose contents must be read: notes, and while the order waits every proof
+    (what it is, by its first bytes; a deliverable's rows to count)."""
     seen = _seen(order)
     waiting = order.is_waiting_for_proof
     return [
         f
         for f in files
-        if f.fingerprint not in seen
-        and f.regular
-        and (is_note_file(f.name) or (waiting and f.size > 0 and _counts_rows(f.name, service)))
+        if f.fingerprint not in seen and f.regular and (is_note_file(f.name) or (waiting and f.size > 0))
     ]
 
 
-def _counts_rows(name: str, service: Service) -> bool:
+def counts_rows(name: str, service: Service) -> bool:
     rule = service.deliverable
     return rule is not None and rule.count == "rows" and is_deliverable(name, rule)
 
@@ -119,10 +119,13 @@ def check_delivery(counted: int, ordered: int, deliverable: Deliverable) -> tupl
 
 @dataclass(frozen=True)
 class Counted:
-    """What counting a deliverable gave: a number, or why it could not be counted."""
+    """What counting a deliverable gave: a number of distinct items (and their digests, and how
+    many repeated rows were counted once), or why it could not be counted."""
 
     count: int | None = None
     error: str = ""
+    items: frozenset[str] = frozenset()
+    repeated: int = 0
 
 
 def take_handover(
@@ -134,8 +137,14 @@ def take_handover(
     note_bytes: Mapping[str, bytes],
     counts: Mapping[str, Counted],
     note_limit: int = NOTE_LIMIT,
+    sniffed: Mapping[str, str] | None = None,
+    owners: Mapping[str, str] | None = None,
 ) -> list[MessageKey | str] | None:
     """Judge every new file the team dropped; move the order on once its proof is complete.
+
+    `sniffed` says what each file's content is (by fingerprint; see goods.content_mismatch) and
+    `owners` which order already holds which goods (see Order.goods_held): goods held by another
+    order are refused, naming it.
 
     Returns the outbox keys to queue (a rejected proof tells the division), or None when
     nothing new was seen. Proofs count only while the order waits; notes count any time.
@@ -155,7 +164,10 @@ def take_handover(
                 _take_note_file(order, found, note_bytes[found.fingerprint], at=at, limit=note_limit)
                 changed = True
         elif waiting and found.fingerprint not in seen:
-            notice = _take_proof(order, found, service, counts.get(found.fingerprint), at=at)
+            judged = _Judged(
+                counts.get(found.fingerprint), (sniffed or {}).get(found.fingerprint), owners or {}
+            )
+            notice = _take_proof(order, found, service, judged, at=at)
             notices.extend(notice)
             changed = True
         if found.description:
@@ -262,14 +274,23 @@ def _add_note(order: Order, text: str, source: str, fingerprint: str, *, at: dat
         order.comment(f"Catatan tim ({source}): {text}", actor=TEAM, at=at)
 
 
+@dataclass(frozen=True)
+class _Judged:
+    """What was learnt about one file besides its name: its count, its content, who holds what."""
+
+    counted: Counted | None
+    sniffed: str | None
+    owners: Mapping[str, str]
+
+
 def _take_proof(
-    order: Order, found: FoundFile, service: Service, counted: Counted | None, *, at: datetime
+    order: Order, found: FoundFile, service: Service, judged: _Judged, *, at: datetime
 ) -> list[MessageKey | str]:
     shown = safe_display_name(found.name)
-    reason = judge_file(found, service.proof)
+    reason = judge_file(found, service.proof) or content_mismatch(found.name, judged.sniffed)
     deliverable = service.deliverable
     if not reason and is_deliverable(found.name, deliverable) and deliverable is not None:
-        return _take_deliverable(order, found, shown, deliverable, counted, at=at)
+        return _take_deliverable(order, found, shown, deliverable, judged, at=at)
     order.proofs.append(ProofFile(shown, found.size, found.fingerprint, not reason, reason, found.link))
     if not reason:
         return []
@@ -282,26 +303,63 @@ def _take_deliverable(
     found: FoundFile,
     shown: str,
     deliverable: Deliverable,
-    counted: Counted | None,
+    judged: _Judged,
     *,
     at: datetime,
 ) -> list[MessageKey | str]:
-    if deliverable.count == "files":
+    counted = judged.counted
+    items: tuple[str, ...] = ()
+    elsewhere = _held_elsewhere(order, found, counted, deliverable, judged.owners)
+    if deliverable.count == "files" and not elsewhere:
         return _count_files(order, found, shown, deliverable, at=at)
-    if counted is None or counted.count is None:
+    if elsewhere:
+        accepted, count, reason = False, counted.count if counted else None, elsewhere
+    elif counted is None or counted.count is None:
         why = counted.error if counted else "tidak terbaca"
         accepted, count = False, None
         reason = f"File tidak bisa dihitung ({why}) / The file cannot be counted ({why})"
     else:
         count = counted.count
         accepted, reason = check_delivery(count, order.quantity or 0, deliverable)
-    order.deliverables.append(Delivered(shown, count, found.md5, accepted, reason, found.fingerprint))
+        if counted.repeated:
+            n = counted.repeated
+            reason += f" ({n} baris berulang dihitung sekali / {n} repeated rows counted once)"
+        items = tuple(sorted(counted.items)) if accepted else ()
+    order.deliverables.append(Delivered(shown, count, found.md5, accepted, reason, found.fingerprint, items))
     order.proofs.append(ProofFile(shown, found.size, found.fingerprint, accepted, reason, found.link))
     if accepted:
         order.comment(f"Terkirim: {shown} — {reason}", actor=SYSTEM, at=at)
         return []
     order.comment(f"Bukti ditolak: {shown} — {reason}", actor=SYSTEM, at=at)
     return [rejection_key(found.fingerprint)]
+
+
+def _held_elsewhere(
+    order: Order,
+    found: FoundFile,
+    counted: Counted | None,
+    deliverable: Deliverable,
+    owners: Mapping[str, str],
+) -> str:
+    """Why these goods cannot go to this order: the same file, or some of its items, already
+    went to another order (named). Empty when they are this order's to take."""
+    other = owners.get(file_digest(found.md5)) if found.md5 else None
+    if other and other != order.order_id:
+        return (
+            f"File yang sama sudah diserahkan untuk pesanan {other} / "
+            f"The same file was already delivered for order {other}"
+        )
+    taken = taken_elsewhere(order.order_id, counted.items if counted else (), owners)
+    if not taken:
+        return ""
+    unit = deliverable.unit
+    first, n = max(taken.items(), key=lambda kv: (kv[1], kv[0]))
+    more_id = f" dan {len(taken) - 1} pesanan lain" if len(taken) > 1 else ""
+    more_en = f" and {len(taken) - 1} other orders" if len(taken) > 1 else ""
+    return (
+        f"{n} {unit.id} sudah diserahkan untuk pesanan {first}{more_id} / "
+        f"{n} {unit.en} already went to order {first}{more_en}"
+    )
 
 
 def _count_files(

@@ -67,6 +67,8 @@ class Delivered:
     accepted: bool
     reason: str
     fingerprint: str
+    # Keyed digests of its distinct rows (fulfil/core/goods.py): the goods it hands over.
+    items: tuple[str, ...] = ()
 
 
 @dataclass
@@ -114,6 +116,16 @@ class Order:
     @property
     def accepted_proofs(self) -> list[ProofFile]:
         return [p for p in self.proofs if p.accepted]
+
+    def goods_held(self) -> frozenset[str]:
+        """What this order holds that no other order may be given: each accepted deliverable file
+        (by checksum) and each item in it (see fulfil/core/goods.py)."""
+        held: set[str] = set()
+        for d in self.deliverables:
+            if d.accepted:
+                held.add(f"file:{d.md5}")
+                held.update(d.items)
+        return frozenset(held)
 
     def move_to(
         self,

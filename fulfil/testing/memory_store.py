@@ -75,6 +75,7 @@ class MemoryStore:
         self._outbox: dict[int, dict[str, Any]] = {}
         self._traces: builtins.list[tuple[int, QueuedTrace]] = []
         self._cursors: dict[str, str] = {}
+        self._goods: dict[str, str] = {}  # goods digest -> the order holding it
         self._ids = 0
         self.responses = MemoryResponses()
 
@@ -173,6 +174,11 @@ class MemoryStore:
                 raise StaleOrder(f"order {order.order_id} was written by another run")
             if order.version != 0 and (row is None or row.version != order.version):
                 raise StaleOrder(f"order {order.order_id} was changed by another run")
+            held = order.goods_held() if order.deliverables else None
+            if held is not None:
+                other = next((o for d, o in self._goods.items() if d in held and o != order.order_id), None)
+                if other is not None:
+                    raise StaleOrder(f"order {order.order_id}: some of its goods went to order {other} first")
             known = sum(1 for h in self._history if h.order_id == order.order_id)
             new_entries = order.history[known:]
             awaited = self._awaited(order.order_id, messages)
@@ -195,11 +201,18 @@ class MemoryStore:
                         "claimed_by": "",
                         "claim_expires": None,
                     }
+            if held is not None:
+                self._goods = {d: o for d, o in self._goods.items() if o != order.order_id}
+                self._goods.update(dict.fromkeys(held, order.order_id))
             stored = copy.deepcopy(order)
             stored.history = []
             version = order.version + 1 if order.version else 1
             self._orders[order.order_id] = _Row(stored, version, order.status in IN_CRM, now)
         order.version = version
+
+    def goods_owners(self, digests: Iterable[str]) -> dict[str, str]:
+        with self._lock:
+            return {d: self._goods[d] for d in set(digests) if d in self._goods}
 
     def _message(self, order_id: str, kind: str) -> dict[str, Any] | None:
         return next(

@@ -19,12 +19,13 @@ from fulfil.settings import Settings
 from fulfil.usecases.channels import BuyerChannel
 from integrations.ports import (
     CrmSheet,
+    FileSniffer,
     GoogleSession,
     Notifier,
     OrderSource,
     ProofStore,
     ReportShelf,
-    RowCounter,
+    RowReader,
     SourceOpener,
     Store,
 )
@@ -57,7 +58,10 @@ class Deps:
     # Where report files go besides the local folder they are written to (Drive's `Laporan`).
     report_shelf: ReportShelf
     open_source: SourceOpener
-    count_rows: RowCounter
+    read_rows: RowReader
+    sniff: FileSniffer
+    # The key of the goods ledger's digests (fulfil/core/goods.py), read or made on first use.
+    goods_key: Callable[[], bytes]
     # This process as the owner of a claim (see integrations/store/claims.py).
     claimant: Callable[[], str]
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
 from fulfil.core.catalogue import Service
-from fulfil.core.handover import Counted, FoundFile, contents_needed, is_note_file, take_handover
+from fulfil.core.goods import file_digest, items_of
+from fulfil.core.handover import Counted, FoundFile, contents_needed, counts_rows, is_note_file, take_handover
 from fulfil.core.message_key import MessageKey
 from fulfil.core.order import Order
 from fulfil.core.status import IN_CRM, WAITING_FOR_PROOF, OrderStatus
@@ -66,19 +67,12 @@ def judge_proofs(svc: Deps, found: dict[str, list[FoundFile]]) -> list[str]:
         if order is None or service is None:
             continue
         try:
-            note_bytes, counts = _read_contents(svc, order_id, contents_needed(order, files, service))
+            contents = _read_contents(svc, order_id, contents_needed(order, files, service), service)
         except AdapterError as exc:
             # One folder that cannot be read now must not hold up the other orders.
             failed.append(f"{order_id}: {exc}")
             continue
-        decide = partial(
-            _handover,
-            svc=svc,
-            files=files,
-            service=service,
-            note_bytes=note_bytes,
-            counts=counts,
-        )
+        decide = partial(_handover, svc=svc, files=files, service=service, contents=contents)
         order = transact(svc, order_id, decide)
         if order is not None and order.status == OrderStatus.PROOF_RECEIVED:
             crash_point("after-proof-accepted")
@@ -90,39 +84,55 @@ def judge_proofs(svc: Deps, found: dict[str, list[FoundFile]]) -> list[str]:
     return received
 
 
+@dataclass
+class _Contents:
+    """What reading the new files gave: notes' bytes, deliverables' counts, every file's type."""
+
+    note_bytes: dict[str, bytes] = field(default_factory=dict)
+    counts: dict[str, Counted] = field(default_factory=dict)
+    sniffed: dict[str, str] = field(default_factory=dict)
+
+    def goods(self, files: list[FoundFile]) -> set[str]:
+        """Every goods digest these files could hand over (see fulfil/core/goods.py)."""
+        wanted = {file_digest(f.md5) for f in files if f.md5}
+        for counted in self.counts.values():
+            wanted |= counted.items
+        return wanted
+
+
 def _handover(
-    order: Order,
-    *,
-    svc: Deps,
-    files: list[FoundFile],
-    service: Service,
-    note_bytes: dict[str, bytes],
-    counts: dict[str, Counted],
+    order: Order, *, svc: Deps, files: list[FoundFile], service: Service, contents: _Contents
 ) -> list[MessageKey | str] | None:
+    # Read inside the unit of work: after a concurrent claim of the same goods, the retry sees it.
+    owners = svc.store.goods_owners(contents.goods(files))
     return take_handover(
         order,
         files,
         service,
         at=svc.clock(),
-        note_bytes=note_bytes,
-        counts=counts,
+        note_bytes=contents.note_bytes,
+        counts=contents.counts,
         note_limit=svc.settings.note_limit,
+        sniffed=contents.sniffed,
+        owners=owners,
     )
 
 
-def _read_contents(
-    svc: Deps, order_id: str, files: list[FoundFile]
-) -> tuple[dict[str, bytes], dict[str, Counted]]:
-    note_bytes: dict[str, bytes] = {}
-    counts: dict[str, Counted] = {}
+def _read_contents(svc: Deps, order_id: str, files: list[FoundFile], service: Service) -> _Contents:
+    read = _Contents()
     for f in files:
         content = svc.proofs.fetch(order_id, f)
         if is_note_file(f.name):
-            note_bytes[f.fingerprint] = content
+            read.note_bytes[f.fingerprint] = content
             continue
-        try:
-            counts[f.fingerprint] = Counted(svc.count_rows(f.name, content))
-        except UncountableFile as exc:
-            counts[f.fingerprint] = Counted(error=str(exc))
-        del content  # a deliverable may hold passwords: keep only its count
-    return note_bytes, counts
+        read.sniffed[f.fingerprint] = svc.sniff(content)
+        if counts_rows(f.name, service):
+            try:
+                items = items_of(svc.read_rows(f.name, content), svc.goods_key())
+                read.counts[f.fingerprint] = Counted(
+                    items.count, items=items.digests, repeated=items.repeated
+                )
+            except UncountableFile as exc:
+                read.counts[f.fingerprint] = Counted(error=str(exc))
+        del content  # a deliverable may hold passwords: keep only its type, count and digests
+    return read

@@ -8,11 +8,12 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaInMemoryUpload
 
 from fulfil.core.handover import FoundFile
-from integrations.google.retry import GoogleApiError, RetryPolicy, call
-from integrations.ports import Changes, ProofFolderSpec
+from integrations.google.retry import GoogleApiError, RetryPolicy, call, reasons_of
+from integrations.ports import AdapterError, Changes, ProofFolderSpec, SharedFile, ShareRefused
 
 FOLDER = "application/vnd.google-apps.folder"
 GOOGLE_NATIVE = "application/vnd.google-apps."
@@ -22,6 +23,9 @@ ORDER_KEY = "fulfil_order"
 README_KEY = "fulfil_readme"
 ALL_DRIVES = {"supportsAllDrives": True}
 LIST_ALL = {"supportsAllDrives": True, "includeItemsFromAllDrives": True}
+# Drive's reason for a share it will not make silently: the address has no Google account, and only
+# an invitation e-mail (which fulfil never has Google send) could reach it.
+INVALID_SHARING = "invalidsharingrequest"
 log = logging.getLogger(__name__)
 FILE_FIELDS = (
     "id,name,mimeType,size,md5Checksum,modifiedTime,description,webViewLink,appProperties,parents,trashed"
@@ -258,6 +262,63 @@ class DriveProofFolders(DriveFolder):
             f"downloading {found.name} of {order_id}",
         )
 
+    # ----- handing deliverables over -----
+
+    def share(self, order_id: str, files: Sequence[FoundFile], email: str) -> list[SharedFile]:
+        """Each file (never its folder: the team's notes beside it stay private) gets `email` as a
+        reader, silently: fulfil writes to the buyer itself, Google sends no invitation. Drive keeps
+        one permission per account and file, so a repeat (or a retry after a lost answer) returns
+        the same grant. An address with no Google account is refused by Drive (ShareRefused,
+        before anything is granted); a failure part-way leaves the grants already made, which a
+        repeat returns again."""
+        shared: list[SharedFile] = []
+        for found in files:
+            file_id = found.fingerprint.split(":", 1)[0]
+            what = f"sharing {found.name} of {order_id} with {email}"
+            meta = self._call(
+                self.drive.files().get(fileId=file_id, fields="webViewLink,mimeType", **ALL_DRIVES), what
+            )
+            if meta.get("mimeType") == FOLDER:
+                raise AdapterError(f"{what}: refused, it is a folder (only files are handed over)")
+            grant = _Refusable(
+                self.drive.permissions().create(
+                    fileId=file_id,
+                    body={"type": "user", "role": "reader", "emailAddress": email},
+                    sendNotificationEmail=False,
+                    fields="id",
+                    **ALL_DRIVES,
+                )
+            )
+            made = self._call(grant, what)
+            if grant.refused:
+                raise ShareRefused(
+                    f"{email} has no Google account, so Google Drive will not share the files of "
+                    f"{order_id} with it: fulfil sends them as attachments instead",
+                    retryable=False,
+                    status=400,
+                )
+            link = str(meta.get("webViewLink") or f"https://drive.google.com/file/d/{file_id}/view")
+            shared.append(SharedFile(found.name, link, f"{file_id}/{made['id']}"))
+        return shared
+
+    def unshare(self, order_id: str, grants: Sequence[str]) -> None:
+        """Delete each grant's permission; one already gone (or its file gone) is no error. An
+        empty grant (the local store's) has nothing to withdraw."""
+        for grant in grants:
+            if not grant:
+                continue
+            file_id, _, permission_id = grant.partition("/")
+            if not file_id or not permission_id:
+                raise AdapterError(f"withdrawing access to a file of {order_id}: {grant!r} is no Drive grant")
+            try:
+                self._call(
+                    self.drive.permissions().delete(fileId=file_id, permissionId=permission_id, **ALL_DRIVES),
+                    f"withdrawing access to a file of {order_id}",
+                )
+            except GoogleApiError as exc:
+                if exc.status != 404:
+                    raise
+
     # ----- the changes feed -----
 
     def changes(self, cursor: str | None) -> Changes:
@@ -366,6 +427,24 @@ class DriveProofFolders(DriveFolder):
         if (meta.get("capabilities") or {}).get("canAddChildren") is False:
             problems.append(f"folder {meta.get('name')!r}: read-only; share it as Editor")
         return problems
+
+
+class _Refusable:
+    """A permissions.create whose invalidSharingRequest answer is kept as `refused`, not raised:
+    a refusal, so neither retried nor reworded as a failure by `call`."""
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+        self.refused = False
+
+    def execute(self) -> Any:
+        try:
+            return self.request.execute()
+        except HttpError as exc:
+            if exc.resp.status == 400 and INVALID_SHARING in reasons_of(exc):
+                self.refused = True
+                return None
+            raise
 
 
 def _folder_link(folder: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fulfil.core.handover import FoundFile
-from integrations.ports import AdapterError, Changes, ProofFolderSpec
+from integrations.ports import AdapterError, Changes, ProofFolderSpec, SharedFile
 
 README = "README.txt"
 # Left by editors and sync clients while a file is still being written.
@@ -51,17 +51,34 @@ class LocalProofFolders:
         # A local folder has no feed: listing the watched folders is cheap.
         return Changes(None, None)
 
-    def fetch(self, order_id: str, found: FoundFile) -> bytes:
+    def _own_file(self, order_id: str, found: FoundFile, doing: str) -> Path:
+        """The listed file, refused when it lies outside the order's folder or is no regular file."""
         folder = self.folder(order_id)
         path = folder / found.name
         if folder.is_symlink() or folder.resolve() not in path.resolve().parents:
-            raise AdapterError(f"refusing to read {found.name!r} outside the folder of {order_id}")
+            raise AdapterError(f"refusing to {doing} {found.name!r} outside the folder of {order_id}")
         if not _regular(path):
-            raise AdapterError(f"refusing to read {found.name!r}: not a regular file")
+            raise AdapterError(f"refusing to {doing} {found.name!r}: not a regular file")
+        return path
+
+    def fetch(self, order_id: str, found: FoundFile) -> bytes:
+        path = self._own_file(order_id, found, "read")
         # O_NOFOLLOW: a file swapped for a symlink since it was listed is still not followed.
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, "rb") as fh:
             return fh.read()
+
+    def share(self, order_id: str, files: Sequence[FoundFile], email: str) -> list[SharedFile]:
+        """A local folder has no access control and no one to grant it to: each file is "shared" as
+        its file:// link, readable by whoever can read this disk, and there is nothing to withdraw
+        (the grant is ""). The address is not used."""
+        return [
+            SharedFile(found.name, self._own_file(order_id, found, "share").resolve().as_uri(), "")
+            for found in files
+        ]
+
+    def unshare(self, order_id: str, grants: Sequence[str]) -> None:
+        """Nothing was granted (see `share`): nothing to withdraw."""
 
 
 def _proof_candidates(folder: Path) -> list[Path]:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.sql import ColumnElement
@@ -32,7 +33,7 @@ from fulfil.core.status import IN_CRM, OrderStatus
 from integrations.ports import FAILED, PENDING, SENDING, SENT, OutboxMessage, QueuedTrace, StaleOrder
 from integrations.store import claims, migrate
 from integrations.store.responses import FormResponseBook
-from integrations.store.tables import cursors, history, orders, outbox, trace_backlog
+from integrations.store.tables import cursors, goods, history, orders, outbox, trace_backlog
 
 _CLAIMED = "claimed "  # a cursor value while its one-off job runs: "claimed OWNER EXPIRY"
 
@@ -282,6 +283,8 @@ class OrderStore:
                             for i, h in enumerate(new_entries)
                         ],
                     )
+                if order.deliverables:
+                    _hold_goods(conn, order.order_id, order.goods_held())
                 for msg in messages:
                     exists = conn.execute(
                         select(outbox.c.id).where(
@@ -307,6 +310,15 @@ class OrderStore:
             # A concurrent insert of the same order ID or message key: the other writer won.
             raise StaleOrder(f"order {order.order_id} was written by another run") from exc
         order.version = order.version + 1 if order.version else 1
+
+    def goods_owners(self, digests: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(digests))
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(wanted, 500):
+                q = select(goods.c.digest, goods.c.order_id).where(goods.c.digest.in_(chunk))
+                found.update({r.digest: r.order_id for r in conn.execute(q)})
+        return found
 
     # ----- the outbox -----
 
@@ -572,6 +584,26 @@ def _awaited(conn: Connection, messages: Iterable[OutboxMessage], order_id: str)
         select(outbox.c.state).where(outbox.c.order_id == order_id, outbox.c.kind == kind)
     ).scalar()
     return None if state == SENT else kind
+
+
+def _hold_goods(conn: Connection, order_id: str, held: frozenset[str]) -> None:
+    """Make the goods ledger say what the order holds now; StaleOrder when another order got
+    some of it first (a concurrent writer's rows become visible once it commits)."""
+    stored = set(conn.execute(select(goods.c.digest).where(goods.c.order_id == order_id)).scalars())
+    for chunk in _chunks(sorted(stored - held), 500):
+        conn.execute(delete(goods).where(goods.c.order_id == order_id, goods.c.digest.in_(chunk)))
+    new = sorted(held - stored)
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for chunk in _chunks(new, 500):
+        conn.execute(
+            dialect.insert(goods).on_conflict_do_nothing(),
+            [{"digest": d, "order_id": order_id} for d in chunk],
+        )
+        other = conn.execute(
+            select(goods.c.order_id).where(goods.c.digest.in_(chunk), goods.c.order_id != order_id).limit(1)
+        ).scalar()
+        if other is not None:
+            raise StaleOrder(f"order {order_id}: some of its goods went to order {other} first")
 
 
 def _held_by(owner: str | None) -> builtins.list[ColumnElement[bool]]:

@@ -132,6 +132,15 @@ trace_backlog = Table(
     Column("queued_at", UtcDateTime, nullable=False),
 )
 
+# Goods handed over, so none goes to two orders: a delivered file's checksum (`file:<md5>`) and
+# a keyed digest of each of its rows (fulfil/core/goods.py), each held by one order.
+goods = Table(
+    "goods",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("order_id", String(64), ForeignKey("orders.order_id"), nullable=False, index=True),
+)
+
 # Form responses as fulfil named them (the responses sheet has no response ID): each response
 # key seen, the order it became, and the row it stood in when last read. A response edited in
 # Google Forms keeps its row and gets a new key; a re-sort moves the row and keeps the key.

@@ -60,3 +60,19 @@ def make_worker(home: Path, store_url: str) -> Iterator[Callable[[], Deps]]:
     yield make
     for services in built:
         services.store.engine.dispose()
+
+
+@pytest.fixture
+def dispatched(svc: Deps) -> Deps:
+    """The example export read in at the moment it was written, its orders sent to the teams."""
+    from fulfil.core.status import OrderStatus
+    from fulfil.usecases.pipeline import DirectSteps
+    from tests.conftest import EXAMPLES
+
+    svc.clock = lambda: NOW
+    steps = DirectSteps(svc)
+    steps.ingest(str(EXAMPLES / "orders.csv"))
+    steps.mark_dispatched(steps.open_proof_folders(None))
+    for order_id in ("INV-0001", "INV-0002", "INV-0003"):
+        assert svc.store.get(order_id).status == OrderStatus.DISPATCHED
+    return svc

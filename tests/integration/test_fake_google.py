@@ -376,6 +376,8 @@ def test_invalid_and_expired_page_tokens_are_errors(fake: FakeGoogle, drive: Res
 
 def test_permissions_create(fake: FakeGoogle, drive: Resource) -> None:
     folder = fake.add_folder("INV-0009")
+    # Without a notification Google shares only with an address that has a Google account.
+    fake.add_google_account("designer@example.com")
     made = (
         drive.permissions()
         .create(

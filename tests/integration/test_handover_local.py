@@ -15,16 +15,14 @@ from openpyxl import Workbook
 
 from fulfil.core.handover import CUT_MARKER, FoundFile
 from fulfil.core.status import OrderStatus
-from fulfil.usecases import dispatch, pipeline, proofs
+from fulfil.usecases import pipeline, proofs
 from fulfil.usecases.deps import Deps
-from fulfil.usecases.intake import ingest, rows_of
 from fulfil.usecases.pipeline import DirectSteps
 from fulfil.usecases.summary import detail
 from integrations.deliverables import UncountableFile, count_rows
 from integrations.gdrive.local_folder import LocalProofFolders
 from integrations.ports import AdapterError
 from integrations.store import OutboxMessage
-from tests.conftest import EXAMPLES, NOW
 
 S = OrderStatus
 PLANTED = "Sup3r-Rahasia-Planted-7781"
@@ -82,17 +80,6 @@ def _team_comments(svc: Deps, order_id: str) -> list[str]:
 
 def _rejections(svc: Deps, order_id: str) -> list[OutboxMessage]:
     return [m for m in svc.store.messages(order_id) if m.kind.startswith("proof_rejected")]
-
-
-@pytest.fixture
-def dispatched(svc: Deps) -> Deps:
-    """The example export read in at the moment it was written, its orders sent to the teams."""
-    svc.clock = lambda: NOW
-    ingest(svc, rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
-    dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc)))
-    for order_id in ("INV-0001", "INV-0002", "INV-0003"):
-        assert svc.store.get(order_id).status == S.DISPATCHED
-    return svc
 
 
 # ----- counting rows -----

@@ -170,3 +170,30 @@ def test_a_message_keeps_its_channel_and_each_channel_is_its_own_message(any_sto
     assert kept == [("completed", "email", "E-1@example.com"), ("completed:wa", "wa", "+6281234567890")]
     claimed = any_store.claim_messages("host:1:a")
     assert sorted(m.channel for m in claimed) == ["email", "wa"]
+
+
+def test_goods_are_held_by_one_order_and_let_go_when_its_delivery_is_withdrawn(any_store) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from fulfil.core.order import Delivered
+
+    first, second = _order("G-1", S.DISPATCHED), _order("G-2", S.DISPATCHED)
+    first.deliverables = [Delivered("akun.csv", 2, "md5a", True, "ok", "fp-a", ("i1", "i2"))]
+    any_store.save(first)
+    assert any_store.goods_owners(["file:md5a", "i1", "i2", "i9"]) == {
+        "file:md5a": "G-1",
+        "i1": "G-1",
+        "i2": "G-1",
+    }
+
+    second.deliverables = [Delivered("lain.csv", 2, "md5b", True, "ok", "fp-b", ("i2", "i3"))]
+    with pytest.raises(StaleOrder):
+        any_store.save(second)  # i2 is G-1's
+    assert any_store.goods_owners(["i3", "file:md5b"]) == {}
+
+    mine = any_store.get("G-1")
+    mine.deliverables = [replace(d, accepted=False) for d in mine.deliverables]  # withdrawn
+    any_store.save(mine)
+    assert any_store.goods_owners(["file:md5a", "i1", "i2"]) == {}
+    any_store.save(second)
+    assert any_store.goods_owners(["i2", "i3"]) == {"i2": "G-2", "i3": "G-2"}
