@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from fulfil.core.catalogue import Catalogue
 from fulfil.core.deadlines import show
+from fulfil.core.money import rupiah
 from fulfil.core.order import Order
 
 LANGS = ("id", "en")
@@ -35,6 +36,7 @@ class MessageComposer:
             lstrip_blocks=True,
             autoescape=False,
         )
+        self.env.globals["rupiah"] = rupiah
         self.catalogue = catalogue
         self.shop_name = shop_name
 
@@ -73,7 +75,8 @@ class MessageComposer:
             division=division,
             deadline=show(order.deadline, order.timezone),
             shop=self.shop_name,
-            **extra,
+            show=lambda when: show(when, order.timezone),
+            **{"handover": [], **extra},
         )
         subject, _, body = text.partition("\n")
         return Text(subject.removeprefix("Subject:").strip(), body.strip() + "\n")

@@ -56,6 +56,8 @@ class OutboxMessage:
     # Whether delivering it is what "buyer notified" in the order's history waits for.
     tells_buyer: bool = False
     channel: str = EMAIL
+    # Fingerprints of the order's files to attach when it is sent (never their contents).
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,16 @@ class InlineImage:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file attached to one email: fetched from the proof store when the message is sent."""
+
+    filename: str
+    data: bytes
+    maintype: str = "application"
+    subtype: str = "octet-stream"
+
+
+@dataclass(frozen=True)
 class Envelope:
     order_id: str
     kind: str
@@ -161,6 +173,7 @@ class Envelope:
     html: str = ""
     inline: tuple[InlineImage, ...] = ()
     channel: str = EMAIL
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def message_id(self) -> str:

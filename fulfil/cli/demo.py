@@ -29,7 +29,7 @@ DATE_COLUMNS = ("Timestamp", "Deadline")
 
 
 def _accounts_csv(n: int, start: int = 1) -> bytes:
-    # Demo credentials: fulfil counts these rows and never copies them anywhere.
+    # Demo credentials: fulfil counts these rows and hands them to the buyer, and to nobody else.
     lines = ["email,password"] + [
         f"demo.akun{i:02d}@gmail.com,Demo-Rahasia-{i:02d}!" for i in range(start, start + n)
     ]
@@ -58,7 +58,7 @@ TEAM_ROUNDS: list[dict[str, list[tuple[str, bytes]]]] = [
             ("CATATAN.txt", b"Followers masuk bertahap dalam 24 jam; mohon akun jangan diprivate.\n"),
         ],
         "INV-0003": [("serah-terima-website.pdf", b"%PDF-1.4\n% demo\n%%EOF\n")],
-        "INV-0008": [("akun-gmail.csv", _accounts_csv(3))],
+        "INV-0008": [("akun-gmail.csv", _accounts_csv(3, start=41))],
         "INV-0009": [("bukti.png", b"")],  # an empty upload: rejected, the order keeps waiting
         "INV-0012": [("akun-gmail.xlsx", b"")],  # filled in below: a real workbook of 20 rows
     },
@@ -145,6 +145,31 @@ def _run_stages(svc: Deps, source: str | None, put: Drop) -> None:
         console.print(f"     completed: {', '.join(done) or '-'}", highlight=False)
     console.print("[bold]4/4 deadline sweep[/]")
     run_flow(svc, deadline_sweep)
+    _after_sale(svc, put)
+
+
+def _after_sale(svc: Deps, put: Drop) -> None:
+    """What ops do after delivery, as `fulfil orders claim/refund` do it: a warranty claim on
+    INV-0001 ends with the replacement account delivered; INV-0003 gets a partial refund."""
+    from flows.watch_proofs import watch_proofs
+    from fulfil.usecases import aftersale, notify
+
+    reason = "Akun no. 3 tidak bisa login / account 3 cannot log in"
+    if svc.store.get("INV-0001").claims:
+        console.print("[bold]after sale[/]: done in an earlier run (a claim is never opened twice)")
+        return
+    console.print(f"[bold]after sale[/]: INV-0001 claims one account ({reason})")
+    order = aftersale.open_claim(svc, "INV-0001", reason=reason, items=1, actor="ops:demo")
+    notify.send_pending(svc)
+    console.print(f"     INV-0001 is {order.status}; the team drops a replacement", highlight=False)
+    put("INV-0001", "akun-pengganti.csv", _accounts_csv(1, start=11))
+    done = run_flow(svc, watch_proofs)
+    console.print(f"     completed again: {', '.join(done) or '-'}", highlight=False)
+    order = aftersale.refund(
+        svc, "INV-0003", amount=250_000, reason="Domain telat aktif 2 hari", full=False, actor="ops:demo"
+    )
+    notify.send_pending(svc)
+    console.print(f"     INV-0003 refunded Rp250.000 (partial); it stays {order.status}", highlight=False)
 
 
 def _on_fake_google(settings: Settings, source: Path, *, as_service_account: bool = False) -> None:
@@ -231,7 +256,7 @@ def _where_to_look(svc: Deps, home: Path) -> None:
         f"CRM sheet: {home / 'crm.csv'} ({crm_rows} rows)\n"
         f"Outbox:    {home / 'outbox'} ({eml} .eml files)\n"
         f"Drive:     {home / 'drive'} (one folder per dispatched order)\n"
-        "Details:   fulfil orders show INV-0001 (a short delivery, then a complete one)\n"
+        "Details:   fulfil orders show INV-0001 (a short delivery, a complete one, a claim)\n"
         "Runs:      prefect server start, then http://127.0.0.1:4200",
         highlight=False,
     )

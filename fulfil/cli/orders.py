@@ -9,7 +9,7 @@ import typer
 
 from fulfil.cli._common import console, get_services, order_table
 from fulfil.core.status import OrderStatus
-from fulfil.usecases import admin, intake, notify
+from fulfil.usecases import admin, aftersale, intake, notify
 from fulfil.usecases.summary import brief, detail
 
 app = typer.Typer(help="List, inspect, assign and cancel orders.", no_args_is_help=True)
@@ -60,6 +60,22 @@ def show_order(
     for d in data["deliverables"]:
         verdict = "[green]accepted[/]" if d["accepted"] else "[red]rejected[/]"
         console.print(f"  delivered {d['file']}: {d['count']} ({d['reason']}) {verdict}", highlight=False)
+    for h in data["handed_over"]:
+        gone = f", access withdrawn {h['withdrawn_at']}" if h["withdrawn_at"] else ""
+        console.print(
+            f"  handed over {h['file']} (md5 {h['md5']}) to {h['to']} by {h['how']}{gone}", highlight=False
+        )
+    for c in data["claims"]:
+        state = f"done {c['done_at']}" if c["done_at"] else f"rework due {c['deadline']}"
+        console.print(
+            f"  claim #{c['number']} ({c['items'] or 'all'} items): {c['reason']} — {state}", highlight=False
+        )
+    for r in data["refunds"]:
+        kind = "full" if r["full"] else "partial"
+        console.print(
+            f"  refund #{r['number']} Rp{r['amount']:,} ({kind}): {r['reason']}".replace(",", "."),
+            highlight=False,
+        )
     for n in data["notes"]:
         console.print(f"  team note ({n['source']}, {n['at']}): {n['text']}", highlight=False)
     console.print("history:")
@@ -113,3 +129,61 @@ def release_order(
     order = intake.release_duplicate(svc, order_id.strip().upper(), actor=f"ops:{by}")
     sent = notify.send_pending(svc)
     console.print(f"{order.order_id} is {order.status}; messages sent: {len(sent.sent)}", highlight=False)
+
+
+@app.command("claim")
+def claim_order(
+    order_id: Annotated[str, typer.Argument(help="the completed order ID")],
+    reason: Annotated[str, typer.Option("--reason", help="what is wrong, as the buyer said it")],
+    items: Annotated[
+        int | None, typer.Option("--items", min=1, help="how many items to replace (all when left out)")
+    ] = None,
+    override: Annotated[
+        str, typer.Option("--override", help="accept it outside the warranty window: say why")
+    ] = "",
+    by: Annotated[str, typer.Option("--by", help="who takes the claim (recorded as ops:<name>)")] = "admin",
+) -> None:
+    """Open a warranty claim: the order goes back to the team as rework with its own deadline; the
+    buyer hears it was received, the division gets a rework order naming the reason and items."""
+    svc = get_services()
+    order = aftersale.open_claim(
+        svc, order_id.strip().upper(), reason=reason, items=items, actor=f"ops:{by}", override=override
+    )
+    sent = notify.send_pending(svc)
+    claim = order.claims[-1]
+    console.print(
+        f"{order.order_id} is {order.status}: claim #{claim.number}, rework due "
+        f"{claim.deadline:%d/%m/%Y %H:%M} UTC; messages sent: {len(sent.sent)}",
+        highlight=False,
+    )
+
+
+@app.command("refund")
+def refund_order(
+    order_id: Annotated[str, typer.Argument(help="the order ID")],
+    amount: Annotated[int, typer.Option("--amount", min=1, help="rupiah, digits only: 150000")],
+    reason: Annotated[str, typer.Option("--reason", help="why; the buyer is told this")],
+    full: Annotated[
+        bool, typer.Option("--full/--partial", help="a full refund closes the order (default: partial)")
+    ] = False,
+    by: Annotated[str, typer.Option("--by", help="who refunds (recorded as ops:<name>)")] = "admin",
+) -> None:
+    """Record a refund (who, when, how much) and tell the buyer; a full refund closes the order and
+    no later claim reopens it."""
+    svc = get_services()
+    order = aftersale.refund(
+        svc, order_id.strip().upper(), amount=amount, reason=reason, full=full, actor=f"ops:{by}"
+    )
+    sent = notify.send_pending(svc)
+    console.print(f"{order.order_id} is {order.status}; messages sent: {len(sent.sent)}", highlight=False)
+
+
+@app.command("unshare")
+def unshare_order(
+    order_id: Annotated[str, typer.Argument(help="the order ID")],
+    by: Annotated[str, typer.Option("--by", help="who withdraws it (recorded as ops:<name>)")] = "admin",
+) -> None:
+    """Withdraw the buyer's access to the files shared with them on Google Drive."""
+    svc = get_services()
+    order, withdrawn = aftersale.withdraw_access(svc, order_id.strip().upper(), actor=f"ops:{by}")
+    console.print(f"{order.order_id}: access withdrawn from {withdrawn} shared file(s)", highlight=False)

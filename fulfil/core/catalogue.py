@@ -59,6 +59,16 @@ class Deliverable(_Strict):
     unit: Names = Names(id="unit", en="units")
 
 
+class Handover(_Strict):
+    """How the buyer receives what was made, at completion and after a claim."""
+
+    # attachment: the files ride on the completion email; share: each file is shared with the
+    # buyer's Google account as reader (falls back to attachment for an address Google refuses).
+    method: Literal["attachment", "share"] = "attachment"
+    # deliverables: the files matching `deliverable.patterns`; proofs: every accepted proof.
+    files: Literal["deliverables", "proofs"] = "deliverables"
+
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -146,6 +156,11 @@ class Service(_Strict):
     proof: ProofRules
     notes_to_buyer: bool = False
     deliverable: Deliverable | None = None
+    handover: Handover = Handover()
+    # A claim within this many days of completion is accepted; later only with ops' override.
+    warranty_days: int = Field(7, ge=0)
+    # How long the team has for a claim's rework (the service's lead time when unset).
+    rework_hours: int | None = Field(None, gt=0)
     # Only the fields given here differ from the shop-wide ladder (Catalogue.ladder_for).
     ladder: Ladder | None = None
 

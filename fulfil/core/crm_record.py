@@ -7,6 +7,7 @@ from datetime import datetime
 from fulfil.core.catalogue import Catalogue
 from fulfil.core.deadlines import show
 from fulfil.core.handover import delivered_count
+from fulfil.core.money import rupiah
 from fulfil.core.order import Order
 from fulfil.core.status import OrderStatus
 
@@ -29,6 +30,9 @@ CRM_FIELDS = (
     "completed_at",
     "overdue",
     "buyer_notified_at",
+    "handed_over",
+    "claims",
+    "refunds",
 )
 
 
@@ -61,7 +65,24 @@ def crm_fields(
         "completed_at": show(completed_at, tz),
         "overdue": "ya" if order.overdue else "tidak",
         "buyer_notified_at": show(buyer_notified_at, tz),
+        "handed_over": "\n".join(
+            f"{h.file} (md5 {h.md5}) → {h.to}, {HOW_SHORT.get(h.method, h.method)}, {show(h.at, tz)}"
+            + (f", dicabut {show(h.withdrawn_at, tz)}" if h.withdrawn_at else "")
+            for h in order.handovers
+        ),
+        "claims": "\n".join(
+            f"#{c.number} {c.items or 'semua'} item: {c.reason}"
+            + (f" (selesai {show(c.done_at, tz)})" if c.done_at else f" (batas {show(c.deadline, tz)})")
+            for c in order.claims
+        ),
+        "refunds": "\n".join(
+            f"#{r.number} {rupiah(r.amount)} {'penuh' if r.full else 'sebagian'}: {r.reason}"
+            for r in order.refunds
+        ),
     }
+
+
+HOW_SHORT = {"attachment": "lampiran", "share": "dibagikan"}
 
 
 def _proofs(order: Order) -> str:

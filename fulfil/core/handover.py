@@ -207,7 +207,10 @@ def _withdrawn(order: Order, files: list[FoundFile], *, at: datetime) -> bool:
         replace(d, accepted=False, reason=reason) if d.fingerprint in gone_ids else d
         for d in order.deliverables
     ]
-    back = OrderStatus.ASSIGNED if order.assignee else OrderStatus.DISPATCHED
+    if order.open_claim is not None:
+        back = OrderStatus.REWORK
+    else:
+        back = OrderStatus.ASSIGNED if order.assignee else OrderStatus.DISPATCHED
     names = ", ".join(p.name for p in gone)
     order.move_to(
         back,
@@ -320,7 +323,7 @@ def _take_deliverable(
         reason = f"File tidak bisa dihitung ({why}) / The file cannot be counted ({why})"
     else:
         count = counted.count
-        accepted, reason = check_delivery(count, order.quantity or 0, deliverable)
+        accepted, reason = check_delivery(count, order.expected_count(), deliverable)
         if counted.repeated:
             n = counted.repeated
             reason += f" ({n} baris berulang dihitung sekali / {n} repeated rows counted once)"
@@ -367,20 +370,28 @@ def _count_files(
 ) -> list[MessageKey | str]:
     """Each matching file is one unit; the delivery is judged on all of them together."""
     order.proofs.append(ProofFile(shown, found.size, found.fingerprint, True, "", found.link))
-    count = sum(1 for p in order.accepted_proofs if is_deliverable(p.name, deliverable))
-    accepted, reason = check_delivery(count, order.quantity or 0, deliverable)
+    count = sum(1 for p in _current_proofs(order) if p.accepted and is_deliverable(p.name, deliverable))
+    accepted, reason = check_delivery(count, order.expected_count(), deliverable)
     order.deliverables.append(Delivered(shown, count, found.md5, accepted, reason, found.fingerprint))
     order.comment(f"Terkirim: {shown} — {reason}", actor=SYSTEM, at=at)
     return []
 
 
+def _current_proofs(order: Order) -> list[ProofFile]:
+    """The proofs that count now: all of them, or during rework those since the claim."""
+    claim = order.open_claim
+    return order.proofs[claim.proofs_before :] if claim is not None else order.proofs
+
+
 def _proof_complete(order: Order, service: Service) -> bool:
-    if len(order.accepted_proofs) < service.proof.min_files:
+    if sum(1 for p in _current_proofs(order) if p.accepted) < service.proof.min_files:
         return False
     deliverable = service.deliverable
     if deliverable is None or deliverable.check == "none":
         return True
-    return any(d.accepted for d in order.deliverables)
+    claim = order.open_claim
+    current = order.deliverables[claim.deliverables_before :] if claim is not None else order.deliverables
+    return any(d.accepted for d in current)
 
 
 def delivered_count(order: Order, service: Service | None) -> int | None:

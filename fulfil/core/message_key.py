@@ -26,6 +26,17 @@ class MessageKey:
         parts = [str(self.kind), self.qualifier, "" if self.channel == EMAIL else self.channel]
         return ":".join(p for p in parts if p)
 
+    def __eq__(self, other: object) -> bool:
+        # A bare kind (a MessageKind or its text) is the key with no qualifier, by email.
+        if isinstance(other, str):
+            return str(self) == other
+        if isinstance(other, MessageKey):
+            return (self.kind, self.qualifier, self.channel) == (other.kind, other.qualifier, other.channel)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
     def on(self, channel: str) -> MessageKey:
         """The same message on another channel."""
         return replace(self, channel=channel)

@@ -71,6 +71,49 @@ class Delivered:
     items: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class HandedOver:
+    """A file given to the buyer: how, to whom, when, its checksum; never its contents."""
+
+    file: str
+    fingerprint: str
+    md5: str
+    to: str
+    method: str  # attachment | share
+    at: datetime
+    link: str = ""
+    grant: str = ""  # the proof store's handle to withdraw a share
+    withdrawn_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A warranty claim: what is wrong, how many items, who opened it, the rework's deadline."""
+
+    number: int
+    reason: str
+    items: int | None
+    at: datetime
+    by: str
+    deadline: datetime
+    override: str = ""  # why ops took it outside the warranty window
+    # Where the order's proofs and deliverables stood when it was opened: the replacement is
+    # judged on what came after.
+    proofs_before: int = 0
+    deliverables_before: int = 0
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Refund:
+    number: int
+    amount: int  # rupiah
+    reason: str
+    at: datetime
+    by: str
+    full: bool
+
+
 @dataclass
 class Order:
     order_id: str
@@ -96,6 +139,9 @@ class Order:
     proofs: list[ProofFile] = field(default_factory=list)
     team_notes: list[TeamNote] = field(default_factory=list)
     deliverables: list[Delivered] = field(default_factory=list)
+    handovers: list[HandedOver] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     # Opaque to the core: the store's optimistic-lock counter.
     version: int = 0
@@ -105,9 +151,34 @@ class Order:
         return self.status in WAITING_FOR_PROOF
 
     @property
-    def buyer_reachable(self) -> bool:
-        """Whether a message to the buyer has an address to go to."""
+    def open_claim(self) -> Claim | None:
+        """The claim being reworked, if any."""
+        last = self.claims[-1] if self.claims else None
+        return last if last is not None and last.done_at is None else None
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return next((h.at for h in self.history if h.status == OrderStatus.COMPLETED), None)
+
+    def expected_count(self) -> int:
+        """How many items the team must deliver now: the claim's, during rework."""
+        claim = self.open_claim
+        if claim is not None and claim.items:
+            return claim.items
+        return self.quantity or 0
+
+    @property
+    def email_reachable(self) -> bool:
+        """Whether the buyer's email can be written to."""
         return bool(self.buyer_email) and not any(p.field == "buyer_email" for p in self.problems)
+
+    @property
+    def buyer_reachable(self) -> bool:
+        """Whether a message to the buyer has an address to go to: an email, or a phone for a
+        chat channel (when none is set up, ops are told the buyer could not be reached)."""
+        return self.email_reachable or (
+            bool(self.phone) and not any(p.field == "phone" for p in self.problems)
+        )
 
     @property
     def notes_to_show(self) -> list[TeamNote]:

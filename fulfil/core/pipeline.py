@@ -6,7 +6,7 @@ change; the caller saves both in one transaction, so a change and its message ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -34,6 +34,11 @@ class MessageKind(StrEnum):
     FOLLOW_UP = ladders.FOLLOW_UP
     # To ops, once per (order, kind) that could not be delivered for good: `undelivered:completed`.
     UNDELIVERED = "undelivered"
+    # After completion (fulfil/core/aftersale.py), each once per claim or refund number.
+    CLAIM_RECEIVED = "claim_received"
+    REWORK = "rework"
+    REPLACEMENT = "replacement"
+    REFUNDED = "refunded"
 
 
 # Who each kind of message is for.
@@ -45,6 +50,9 @@ BUYER_KINDS = frozenset(
         MessageKind.CANCELLED,
         MessageKind.PAYMENT_REMINDER,
         MessageKind.FOLLOW_UP,
+        MessageKind.CLAIM_RECEIVED,
+        MessageKind.REPLACEMENT,
+        MessageKind.REFUNDED,
     }
 )
 
@@ -166,18 +174,23 @@ def record(order: Order, *, at: datetime) -> bool:
     )
 
 
-def complete(order: Order, *, at: datetime) -> list[MessageKind]:
-    # A breach stays a breach even when no sweep ran between the deadline and completion.
-    order.flag_overdue(at)
-    if not order.move_to(
-        OrderStatus.COMPLETED,
-        actor=SYSTEM,
-        comment="Selesai, pembeli diberi tahu / Completed, buyer notified",
-        at=at,
-        notified=True,
-    ):
+def complete(order: Order, *, at: datetime) -> list[MessageKey]:
+    """Completed, the buyer told; after a claim, its replacement delivered and the claim closed."""
+    claim = order.open_claim
+    if claim is None:
+        # A breach stays a breach even when no sweep ran between the deadline and completion.
+        order.flag_overdue(at)
+    comment = (
+        "Selesai, pembeli diberi tahu / Completed, buyer notified"
+        if claim is None
+        else f"Klaim #{claim.number} selesai, pengganti dikirim / Claim #{claim.number} done, replaced"
+    )
+    if not order.move_to(OrderStatus.COMPLETED, actor=SYSTEM, comment=comment, at=at, notified=True):
         return []
-    return [MessageKind.COMPLETED]
+    if claim is None:
+        return [MessageKey(MessageKind.COMPLETED)]
+    order.claims[-1] = replace(claim, done_at=at)
+    return [MessageKey(MessageKind.REPLACEMENT, str(claim.number))]
 
 
 def cancel(order: Order, reason: str, *, actor: str, at: datetime) -> list[MessageKind]:

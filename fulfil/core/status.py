@@ -15,6 +15,10 @@ class OrderStatus(StrEnum):
     RECORDED = "recorded"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    # A warranty claim sent a completed order back to the team (fulfil/core/aftersale.py).
+    REWORK = "rework"
+    # Refunded in full: closed, and no later claim reopens it.
+    REFUNDED = "refunded"
 
 
 S = OrderStatus
@@ -28,16 +32,20 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.DISPATCHED: frozenset({S.ASSIGNED, S.PROOF_RECEIVED, S.CANCELLED}),
     S.ASSIGNED: frozenset({S.PROOF_RECEIVED, S.CANCELLED}),
     # A proof withdrawn before it is recorded sends the order back to waiting.
-    S.PROOF_RECEIVED: frozenset({S.RECORDED, S.DISPATCHED, S.ASSIGNED}),
+    S.PROOF_RECEIVED: frozenset({S.RECORDED, S.DISPATCHED, S.ASSIGNED, S.REWORK}),
     S.RECORDED: frozenset({S.COMPLETED}),
-    S.COMPLETED: frozenset(),
+    # After completion: a warranty claim (rework) or a full refund.
+    S.COMPLETED: frozenset({S.REWORK, S.REFUNDED}),
+    S.REWORK: frozenset({S.PROOF_RECEIVED, S.REFUNDED}),
     S.CANCELLED: frozenset(),
+    S.REFUNDED: frozenset(),
 }
 
-WAITING_FOR_PROOF = frozenset({S.DISPATCHED, S.ASSIGNED})
-FINAL = frozenset({S.COMPLETED, S.CANCELLED})
+WAITING_FOR_PROOF = frozenset({S.DISPATCHED, S.ASSIGNED, S.REWORK})
+# Nothing more happens by itself; a completed order may still take a claim or a refund by hand.
+FINAL = frozenset({S.COMPLETED, S.CANCELLED, S.REFUNDED})
 # Orders that have a CRM row, kept in step with the order from the moment its proof is accepted.
-IN_CRM = frozenset({S.PROOF_RECEIVED, S.RECORDED, S.COMPLETED})
+IN_CRM = frozenset({S.PROOF_RECEIVED, S.RECORDED, S.COMPLETED, S.REWORK, S.REFUNDED})
 # Orders whose source row may still be edited by the buyer and re-validated.
 EDITABLE = frozenset({S.RECEIVED, S.NEEDS_INFO, S.AWAITING_PAYMENT})
 

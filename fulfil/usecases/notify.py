@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from fulfil.core import aftersale
 from fulfil.core.errors import FulfilError
 from fulfil.core.message_key import MessageKey
-from fulfil.core.order import SYSTEM, Order
+from fulfil.core.order import SYSTEM, HandedOver, Order
 from fulfil.core.pipeline import MessageKind, complete
 from fulfil.core.status import OrderStatus
 from fulfil.crash import crash_point
+from fulfil.usecases.aftersale import found_file, prepare_handover
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.unit_of_work import Decided, transact
-from integrations.ports import AdapterError, Envelope, OutboxMessage
+from integrations.ports import AdapterError, Attachment, Envelope, OutboxMessage
 
 
 def to_complete(svc: Deps, order_ids: Iterable[str] | None = None) -> list[str]:
@@ -22,15 +24,42 @@ def to_complete(svc: Deps, order_ids: Iterable[str] | None = None) -> list[str]:
 
 
 def complete_orders(svc: Deps, order_ids: list[str]) -> list[str]:
-    done = []
-    for order_id in order_ids:
+    """Complete each recorded order and hand its goods to the buyer (see fulfil/core/aftersale.py)."""
+    return [order_id for order_id in order_ids if _complete_one(svc, order_id)]
 
-        def decide(order: Order) -> Decided:
-            return complete(order, at=svc.clock()) if order.status == OrderStatus.RECORDED else None
 
-        if transact(svc, order_id, decide) is not None:
-            done.append(order_id)
-    return done
+def _complete_one(svc: Deps, order_id: str) -> bool:
+    """Shared on the proof store first when the service says so (sharing again is harmless), then
+    the completion, the handover record and the message with its links or files in one go."""
+    order = svc.store.get(order_id)
+    service = svc.catalogue.get(order.service_code)
+    if order.status != OrderStatus.RECORDED:
+        return False
+    method, links, refused = (
+        prepare_handover(svc, order, service) if service else (aftersale.ATTACHMENT, {}, "")
+    )
+    handed: list[HandedOver] = []
+    attach: list[str] = []
+
+    def decide(order: Order) -> Decided:
+        if order.status != OrderStatus.RECORDED:
+            return None
+        at = svc.clock()
+        replacing = order.open_claim is not None
+        files = aftersale.files_to_hand_over(order, service, since_claim=replacing) if service else []
+        keys = complete(order, at=at)
+        if refused:
+            order.comment(refused, actor=SYSTEM, at=at)
+        to = order.buyer_email
+        handed[:] = (
+            aftersale.hand_over(order, files, method=method, to=to, at=at, links=links)
+            if order.email_reachable
+            else []
+        )
+        attach[:] = [h.fingerprint for h in handed if h.method == aftersale.ATTACHMENT]
+        return keys
+
+    return transact(svc, order_id, decide, handover=handed, attach=attach) is not None
 
 
 MAX_ATTEMPTS = 10
@@ -79,16 +108,17 @@ def send_pending(svc: Deps) -> SendReport:
 
 def _send_one(svc: Deps, msg: OutboxMessage, owner: str, report: SendReport) -> None:
     label = f"{msg.order_id}/{msg.kind}"
-    envelope = Envelope(
-        msg.order_id,
-        msg.kind,
-        svc.settings.shop_email,
-        msg.recipient,
-        msg.subject,
-        msg.body,
-        channel=msg.channel,
-    )
     try:  # a channel taken out of the settings fails the message here, with the reason
+        envelope = Envelope(
+            msg.order_id,
+            msg.kind,
+            svc.settings.shop_email,
+            msg.recipient,
+            msg.subject,
+            msg.body,
+            channel=msg.channel,
+            attachments=_attachments(svc, msg),
+        )
         svc.sender_for(msg.channel).send(envelope)
     except AdapterError as exc:
         # A temporary failure is retried on later passes, but not for ever.
@@ -102,6 +132,41 @@ def _send_one(svc: Deps, msg: OutboxMessage, owner: str, report: SendReport) -> 
     crash_point("after-send-before-mark")
     svc.store.mark_sent(msg.id, svc.clock(), owner=owner)
     report.sent.append(label)
+
+
+def _attachments(svc: Deps, msg: OutboxMessage) -> tuple[Attachment, ...]:
+    """The message's files, fetched now from the order's folder (the outbox keeps only their
+    fingerprints: a delivered file may hold passwords, which reach the buyer and nothing else)."""
+    if not msg.attachments:
+        return ()
+    order = svc.store.get(msg.order_id)
+    made = []
+    for fingerprint in msg.attachments:
+        found = found_file(order, fingerprint)
+        if found is None:
+            raise AdapterError(
+                f"the file to attach ({fingerprint[:24]}…) is no longer in {msg.order_id}'s record"
+            )
+        data = svc.proofs.fetch(msg.order_id, found)
+        kind = svc.sniff(data)
+        maintype, subtype = MIME_OF.get(kind, ("application", "octet-stream"))
+        if kind == "text" and found.name.lower().endswith(".csv"):
+            maintype, subtype = "text", "csv"
+        made.append(Attachment(found.name, data, maintype, subtype))
+    return tuple(made)
+
+
+# Attachments' MIME types by what their content is (fulfil/core/goods.py's sniffed names).
+MIME_OF = {
+    "png": ("image", "png"),
+    "jpg": ("image", "jpeg"),
+    "gif": ("image", "gif"),
+    "webp": ("image", "webp"),
+    "pdf": ("application", "pdf"),
+    "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "zip": ("application", "zip"),
+    "text": ("text", "plain"),
+}
 
 
 def _note_failure(svc: Deps, message_id: int, order_id: str, kind: str, error: str) -> None:

@@ -14,7 +14,7 @@ from integrations.ports import OutboxMessage
 
 def recipient(svc: Deps, order: Order, kind: MessageKind | str) -> str:
     if kind in BUYER_KINDS:
-        return order.buyer_email if order.buyer_reachable else ""
+        return order.buyer_email if order.email_reachable else ""
     service = svc.catalogue.get(order.service_code)
     if service is None or kind == MessageKind.UNDELIVERED:
         return svc.settings.ops_email
@@ -29,36 +29,73 @@ def outbox_messages(
     svc: Deps, order: Order, keys: Sequence[MessageKey | str], **extra: Any
 ) -> list[OutboxMessage]:
     """Render the messages the core asked for (see MessageKey): by email to whom the kind is for,
-    and a buyer message also by every registered buyer channel the buyer has an address on."""
-    out = []
+    and a buyer message also by every registered buyer channel the buyer has an address on. A
+    buyer message that can go nowhere becomes an alert to ops instead, so nobody is left waiting
+    unseen. `attach` (fingerprints) rides on the buyer's completion email."""
+    out: list[OutboxMessage] = []
     for asked in keys:
         key = MessageKey.of(asked)
+        for_buyer = key.kind in BUYER_KINDS
         to = recipient(svc, order, key.kind)
-        if not to:
-            continue  # the core already said so in the history when it chose not to tell
+        if not to and not for_buyer:
+            continue
         about = next(
             (p for p in order.proofs if key.qualifier and p.fingerprint.endswith(key.qualifier)), None
         )
         text = svc.composer.compose(key.kind, order, proof=about, **extra)
-        for_buyer = key.kind in BUYER_KINDS
-        out.append(
-            OutboxMessage(order.order_id, str(key), to, text.subject, text.body, tells_buyer=for_buyer)
-        )
-        if not for_buyer:
-            continue
-        for channel in svc.buyer_channels.values():
-            address = channel.address_of(order)
-            if address:  # the same words there too: its own row, so each channel is sent once
-                on = key.on(channel.code)
-                out.append(
-                    OutboxMessage(
-                        order.order_id,
-                        str(on),
-                        address,
-                        text.subject,
-                        text.body,
-                        tells_buyer=True,
-                        channel=channel.code,
-                    )
+        rows: list[OutboxMessage] = []
+        if to:
+            files = tuple(extra.get("attach", ())) if key.kind in HANDS_OVER else ()
+            rows.append(
+                OutboxMessage(
+                    order.order_id,
+                    str(key),
+                    to,
+                    text.subject,
+                    text.body,
+                    tells_buyer=for_buyer,
+                    attachments=files,
                 )
+            )
+        if for_buyer:
+            rows += _on_buyer_channels(svc, order, key, text.subject, text.body)
+            if not rows and order.buyer_reachable:
+                rows.append(_unreachable(svc, order, key))
+        out += rows
     return out
+
+
+# The buyer messages that hand the goods over (their email carries the files).
+HANDS_OVER = frozenset({MessageKind.COMPLETED, MessageKind.REPLACEMENT})
+
+
+def _on_buyer_channels(
+    svc: Deps, order: Order, key: MessageKey, subject: str, body: str
+) -> list[OutboxMessage]:
+    rows = []
+    for channel in svc.buyer_channels.values():
+        address = channel.address_of(order)
+        if address:  # the same words there too: its own row, so each channel is sent once
+            rows.append(
+                OutboxMessage(
+                    order.order_id,
+                    str(key.on(channel.code)),
+                    address,
+                    subject,
+                    body,
+                    tells_buyer=True,
+                    channel=channel.code,
+                )
+            )
+    return rows
+
+
+def _unreachable(svc: Deps, order: Order, key: MessageKey) -> OutboxMessage:
+    """To ops, once per message: the buyer gave only a phone and no chat channel is set up."""
+    error = (
+        "pembeli hanya memberi nomor WhatsApp dan kanal chat belum diatur / the buyer gave only a "
+        "phone and no chat channel is set up (FULFIL_BUYER_CHAT_URL)"
+    )
+    alert = MessageKey(MessageKind.UNDELIVERED, str(key))
+    text = svc.composer.compose(alert.kind, order, failed_kind=str(key), error=error, message_id=0)
+    return OutboxMessage(order.order_id, str(alert), svc.settings.ops_email, text.subject, text.body)

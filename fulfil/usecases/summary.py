@@ -54,6 +54,40 @@ def detail(order: Order) -> dict[str, Any]:
                 {"file": d.file, "count": d.count, "md5": d.md5, "accepted": d.accepted, "reason": d.reason}
                 for d in order.deliverables
             ],
+            "handed_over": [
+                {
+                    "file": h.file,
+                    "md5": h.md5,
+                    "to": h.to,
+                    "how": h.method,
+                    "at": _iso(in_zone(h.at, order.timezone)),
+                    "withdrawn_at": _iso(h.withdrawn_at),
+                }
+                for h in order.handovers
+            ],
+            "claims": [
+                {
+                    "number": c.number,
+                    "reason": c.reason,
+                    "items": c.items,
+                    "by": c.by,
+                    "at": _iso(in_zone(c.at, order.timezone)),
+                    "deadline": _iso(in_zone(c.deadline, order.timezone)),
+                    "done_at": _iso(c.done_at),
+                }
+                for c in order.claims
+            ],
+            "refunds": [
+                {
+                    "number": r.number,
+                    "amount": r.amount,
+                    "full": r.full,
+                    "reason": r.reason,
+                    "by": r.by,
+                    "at": _iso(r.at),
+                }
+                for r in order.refunds
+            ],
             "history": [
                 {
                     "status": str(h.status),

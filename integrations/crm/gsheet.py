@@ -16,7 +16,7 @@ from gspread.http_client import HTTPClient
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
 from fulfil.core.cells import guard_formula
-from integrations.crm.header import header_mismatch
+from integrations.crm.header import header_mismatch, only_grows
 from integrations.google.clients import gspread_account_email
 from integrations.google.retry import GoogleApiError, RetryPolicy, call
 
@@ -66,6 +66,8 @@ class GoogleCrmSheet:
             self._open()
             found, ids = self._call(self._read_head, "read the header and order IDs")
             self._check_header(found, ids)
+            if only_grows(found, self.header):
+                self._grow_header()
             where: dict[str, int] = {}
             for number, order_id in enumerate(ids, start=2):  # row 1 is the header
                 if order_id:
@@ -148,8 +150,14 @@ class GoogleCrmSheet:
                     "put the header back before fulfil writes again"
                 )
             return  # an empty worksheet: the first append writes the header
-        if found != self.header:
+        if found != self.header and not only_grows(found, self.header):
             raise CrmSheetError(header_mismatch(f"worksheet {self.worksheet!r}", found, self.header))
+
+    def _grow_header(self) -> None:
+        """Write the configured header into row 1: only columns added at the end are new."""
+        body = {"valueInputOption": "RAW", "data": [{"range": f"{self._tab}!A1", "values": [self.header]}]}
+        key = self.spreadsheet_key
+        self._call(lambda: self._http.values_batch_update(key, body), "add the new columns to the header")
 
     def _append(self, fresh: dict[str, list[str]], *, with_header: bool) -> None:
         tries = 0

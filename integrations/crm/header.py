@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def only_grows(found: list[str], wanted: list[str]) -> bool:
+    """Whether the configured header adds columns at the end of the sheet's and changes nothing
+    else: then fulfil writes the new column names into row 1 (an upgrade that added fields) and
+    every existing row keeps its place."""
+    return 0 < len(found) < len(wanted) and wanted[: len(found)] == found
+
+
 def header_mismatch(where: str, found: list[str], wanted: list[str]) -> str:
     """Why a sheet's header is refused, naming what is missing and what is unexpected."""
     extra = [h for h in found if h not in wanted]

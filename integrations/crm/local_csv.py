@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from fulfil.core.cells import guard_formula
-from integrations.crm.header import header_mismatch
+from integrations.crm.header import header_mismatch, only_grows
 from integrations.ports import AdapterError
 
 
@@ -31,9 +31,11 @@ class CsvCrmSheet:
             found = next(reader, None)
             if found is None:
                 return []
-            if found != self.header:
+            if found != self.header and not only_grows(found, self.header):
                 raise CrmFileError(header_mismatch(str(self.path), found, self.header))
-            return [dict(zip(self.header, r, strict=False)) for r in reader]
+            # A file with fewer columns (before an upgrade) is read by its own header; the next
+            # write puts the full header back.
+            return [dict(zip(found, r, strict=False)) for r in reader]
 
     def upsert(self, rows: Iterable[Mapping[str, str]]) -> None:
         # Read, change and write under a lock: two processes syncing at once would each write

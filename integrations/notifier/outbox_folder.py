@@ -63,6 +63,8 @@ def build_email(envelope: Envelope, *, when: datetime | None = None, with_html: 
                 filename=image.filename,
                 disposition="inline",
             )
+    for a in envelope.attachments:
+        msg.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
     return msg
 
 

@@ -28,7 +28,17 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 from sqlalchemy.sql import ColumnElement
 
 from fulfil.core.errors import FulfilError, UnknownOrder
-from fulfil.core.order import Delivered, HistoryEntry, Order, Problem, ProofFile, TeamNote
+from fulfil.core.order import (
+    Claim,
+    Delivered,
+    HandedOver,
+    HistoryEntry,
+    Order,
+    Problem,
+    ProofFile,
+    Refund,
+    TeamNote,
+)
 from fulfil.core.status import IN_CRM, OrderStatus
 from integrations.ports import FAILED, PENDING, SENDING, SENT, OutboxMessage, QueuedTrace, StaleOrder
 from integrations.store import claims, migrate
@@ -298,6 +308,7 @@ class OrderStore:
                                 kind=msg.kind,
                                 recipient=msg.recipient,
                                 channel=msg.channel,
+                                attachments=list(msg.attachments),
                                 subject=msg.subject,
                                 body=msg.body,
                                 state=PENDING,
@@ -540,6 +551,9 @@ def _to_row(order: Order) -> dict:
         "proofs": [dataclasses.asdict(p) for p in order.proofs],
         "team_notes": [{**dataclasses.asdict(n), "at": n.at.isoformat()} for n in order.team_notes],
         "deliverables": [dataclasses.asdict(d) for d in order.deliverables],
+        "handovers": [_jsonable(h) for h in order.handovers],
+        "claims": [_jsonable(c) for c in order.claims],
+        "refunds": [_jsonable(r) for r in order.refunds],
         # Every saved change of an order with a CRM row makes the row stale until synced.
         "crm_dirty": order.status in IN_CRM,
     }
@@ -569,7 +583,10 @@ def _to_order(row: RowMapping, entries: builtins.list[HistoryEntry]) -> Order:
         assignee=row["assignee"],
         proofs=[ProofFile(**p) for p in row["proofs"]],
         team_notes=[TeamNote(**{**n, "at": datetime.fromisoformat(n["at"])}) for n in row["team_notes"]],
-        deliverables=[Delivered(**d) for d in row["deliverables"]],
+        deliverables=[Delivered(**{**d, "items": tuple(d.get("items", ()))}) for d in row["deliverables"]],
+        handovers=[HandedOver(**_dated(h, "at", "withdrawn_at")) for h in row["handovers"]],
+        claims=[Claim(**_dated(c, "at", "deadline", "done_at")) for c in row["claims"]],
+        refunds=[Refund(**_dated(r, "at")) for r in row["refunds"]],
         history=entries,
         version=row["version"],
     )
@@ -584,6 +601,18 @@ def _awaited(conn: Connection, messages: Iterable[OutboxMessage], order_id: str)
         select(outbox.c.state).where(outbox.c.order_id == order_id, outbox.c.kind == kind)
     ).scalar()
     return None if state == SENT else kind
+
+
+def _jsonable(record: object) -> dict[str, Any]:
+    """A frozen record as JSON: its times as ISO text."""
+    return {
+        k: v.isoformat() if isinstance(v, datetime) else v
+        for k, v in dataclasses.asdict(record).items()  # type: ignore[call-overload]  # records are dataclasses
+    }
+
+
+def _dated(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {**data, **{n: datetime.fromisoformat(data[n]) if data.get(n) else None for n in names}}
 
 
 def _hold_goods(conn: Connection, order_id: str, held: frozenset[str]) -> None:
@@ -619,6 +648,7 @@ def _to_message(row: RowMapping) -> OutboxMessage:
         kind=row["kind"],
         recipient=row["recipient"],
         channel=row["channel"],
+        attachments=tuple(row["attachments"]),
         subject=row["subject"],
         body=row["body"],
         id=row["id"],

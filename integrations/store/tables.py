@@ -69,6 +69,9 @@ orders = Table(
     Column("proofs", JSON, nullable=False),
     Column("team_notes", JSON, nullable=False),
     Column("deliverables", JSON, nullable=False),
+    Column("handovers", JSON, nullable=False, default=list, server_default="[]"),
+    Column("claims", JSON, nullable=False, default=list, server_default="[]"),
+    Column("refunds", JSON, nullable=False, default=list, server_default="[]"),
     # Set whenever an order with a CRM row changes; cleared once the row shows that version.
     Column("crm_dirty", Boolean, nullable=False, default=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -110,6 +113,9 @@ outbox = Table(
     # Who is sending it (host:pid:nonce) and until when: a second sender leaves it alone.
     Column("claimed_by", String(160), nullable=False, default="", server_default=""),
     Column("claim_expires", UtcDateTime),
+    # Fingerprints of the order's files to attach, fetched from the proof store when sent: the
+    # outbox never holds a file's contents (a delivered file may hold passwords).
+    Column("attachments", JSON, nullable=False, default=list, server_default="[]"),
     UniqueConstraint("order_id", "kind", name="uq_outbox_order_kind"),
 )
 

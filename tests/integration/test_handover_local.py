@@ -70,6 +70,12 @@ def _eml(home: Path, order_id: str, kind: str) -> list[email.message.EmailMessag
     ]
 
 
+def _decoded(path: Path) -> bytes:
+    """Everything an .eml says once decoded: every part's content, attachments included."""
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    return b"\n".join(part.get_payload(decode=True) or b"" for part in message.walk())
+
+
 def _outbox(home: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((home / "outbox").glob("*"))}
 
@@ -194,7 +200,7 @@ def test_a_team_note_reaches_the_history_the_crm_and_the_buyer(dispatched: Deps,
     assert _team_comments(dispatched, "INV-0002") == [f"Catatan tim (CATATAN.txt): {NOTE_CLEAN}"]
     assert _crm_row(dispatched, "INV-0002")["Catatan Tim"] == NOTE_CLEAN
     (message,) = _eml(home, "INV-0002", "completed")
-    body = message.get_content()
+    body = message.get_body(("plain",)).get_content()
     assert message["To"] == "budi.santoso@yahoo.co.id"
     assert "Catatan dari tim kami:" in body and "Notes from our team:" in body
     assert "Followers masuk bertahap dalam 2x24 jam." in body
@@ -212,7 +218,7 @@ def test_a_note_for_a_service_that_keeps_notes_inside_does_not_reach_the_buyer(
     assert _team_comments(dispatched, "INV-0001") == [f"Catatan tim (CATATAN.txt): {NOTE_CLEAN}"]
     assert _crm_row(dispatched, "INV-0001")["Catatan Tim"] == NOTE_CLEAN
     (message,) = _eml(home, "INV-0001", "completed")
-    body = message.get_content()
+    body = message.get_body(("plain",)).get_content()
     assert "akun-gmail.csv" in body
     assert "Followers masuk bertahap" not in body
     assert "Catatan dari tim kami" not in body and "Notes from our team" not in body
@@ -378,7 +384,12 @@ def test_delivered_passwords_are_kept_nowhere(dispatched: Deps, home: Path) -> N
     assert planted not in (home / "crm.csv").read_bytes()
     outbox = list((home / "outbox").rglob("*"))
     assert len([p for p in outbox if p.suffix == ".eml"]) >= 3
-    assert [p.name for p in outbox if p.is_file() and planted in p.read_bytes()] == []
+    # The accounts reach the buyer, in the completion email's attachment, and no other message.
+    holding = [p.name for p in outbox if p.is_file() and planted in _decoded(p)]
+    assert holding == ["INV-0001.completed.eml"]
+    (completed,) = _eml(home, "INV-0001", "completed")
+    assert completed["To"] == "siti.nurhaliza@gmail.com"
+    assert planted not in completed.get_body(("plain",)).get_content().encode()
     databases = sorted(home.glob("fulfil.db*"))
     assert home / "fulfil.db" in databases
     assert [p.name for p in databases if planted in p.read_bytes()] == []

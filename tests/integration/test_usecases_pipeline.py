@@ -241,7 +241,11 @@ def test_an_order_goes_from_proof_to_a_told_buyer_once(taken_in: Deps, home: Pat
     (message,) = _eml(home, "INV-0001", "completed")
     assert message["To"] == "siti.nurhaliza@gmail.com"
     assert message["X-Fulfil-Order"] == "INV-0001"
-    assert "akun-gmail.csv" in message.get_content()
+    assert "akun-gmail.csv" in message.get_body(("plain",)).get_content()
+    # The buyer receives the accounts themselves: the file, as the team delivered it.
+    (attached,) = message.iter_attachments()
+    assert (attached.get_filename(), attached.get_content_type()) == ("akun-gmail.csv", "text/csv")
+    assert attached.get_payload(decode=True) == _accounts(10)
     assert [m.state for m in taken_in.store.messages("INV-0001") if m.kind == "completed"] == ["sent"]
 
     before = _snapshot(taken_in, home)
@@ -329,9 +333,13 @@ def test_buyer_names_reach_the_crm_and_the_buyer_as_written(
 
     (trang,) = _eml(home, "INV-0003", "completed")
     (rizky,) = _eml(home, "INV-0004", "completed")
-    assert "Hello Đặng Thu Trang," in trang.get_content()  # she chose English: it comes first
-    assert trang.get_content().index("Hello") < trang.get_content().index("Halo")
-    assert "Halo Rizky Ramadhan 🚀," in rizky.get_content()
+    assert (
+        "Hello Đặng Thu Trang," in trang.get_body(("plain",)).get_content()
+    )  # she chose English: it comes first
+    assert trang.get_body(("plain",)).get_content().index("Hello") < trang.get_body(
+        ("plain",)
+    ).get_content().index("Halo")
+    assert "Halo Rizky Ramadhan 🚀," in rizky.get_body(("plain",)).get_content()
 
 
 def test_an_order_finished_after_its_deadline_is_marked_late_in_the_crm(taken_in: Deps, home: Path) -> None:

@@ -257,8 +257,8 @@ def test_an_unpaid_order_gets_one_payment_reminder_a_day_after_it_came_in():
     assert recorded(order) == {"payment_reminder": State.SENT}
 
 
-def test_a_payment_reminder_to_a_buyer_without_an_email_is_recorded_as_not_told():
-    order = order_in(S.AWAITING_PAYMENT, paid=False, received_at=START, buyer_email="")
+def test_a_payment_reminder_to_a_buyer_without_an_email_or_phone_is_recorded_as_not_told():
+    order = order_in(S.AWAITING_PAYMENT, paid=False, received_at=START, buyer_email="", phone="")
     assert keys(sweep(order, DEFAULT, now=START + timedelta(hours=25))) == ["payment_reminder"]
     assert order.history[-1].notified is False
     assert "buyer has no usable email" in order.history[-1].comment

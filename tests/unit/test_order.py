@@ -81,15 +81,18 @@ def test_comment_with_new_text_is_recorded():
     assert order.history[-1].status == S.DISPATCHED
 
 
-def test_buyer_is_reachable_only_with_a_usable_email():
+def test_buyer_is_reachable_with_a_usable_email_or_a_phone():
     assert order_in(S.RECEIVED).buyer_reachable
-    assert not order_in(S.RECEIVED, buyer_email="").buyer_reachable
+    assert order_in(S.RECEIVED, buyer_email="").buyer_reachable  # by WhatsApp
+    assert not order_in(S.RECEIVED, buyer_email="").email_reachable
+    assert not order_in(S.RECEIVED, buyer_email="", phone="").buyer_reachable
     bad = order_in(
         S.NEEDS_INFO,
         buyer_email="siti@",
+        phone="",
         problems=[Problem("buyer_email", "Email tidak valid", "Email is not valid")],
     )
-    assert not bad.buyer_reachable
+    assert not bad.buyer_reachable and not bad.email_reachable
 
 
 # --- overdue -------------------------------------------------------------------------------------

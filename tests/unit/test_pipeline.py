@@ -81,8 +81,8 @@ def test_invalid_row_with_a_usable_email_goes_to_needs_info_and_tells_the_buyer(
 
 
 @pytest.mark.parametrize("email", ["", "siti.nurhaliza.gmail.com"])
-def test_invalid_row_without_a_usable_email_is_not_sent_a_message(catalogue, email):
-    order, kinds = admitted(catalogue, buyer_email=email)
+def test_invalid_row_without_a_usable_email_or_phone_is_not_sent_a_message(catalogue, email):
+    order, kinds = admitted(catalogue, buyer_email=email, phone="")
     assert order.status == S.NEEDS_INFO
     assert kinds == []
     assert MessageKind.NEEDS_INFO not in kinds
@@ -178,6 +178,14 @@ def test_record_once(catalogue):
     assert order.status == S.RECORDED
     assert record(order, at=NOW) is False
     assert len(order.history) == 1
+
+
+@pytest.mark.parametrize("email", ["", "siti.nurhaliza.gmail.com"])
+def test_invalid_row_with_only_a_phone_is_told_there(catalogue, email):
+    order, kinds = admitted(catalogue, buyer_email=email)
+    assert order.status == S.NEEDS_INFO
+    assert kinds == [MessageKind.NEEDS_INFO]  # by WhatsApp, or to ops when no chat is set up
+    assert order.history[-1].notified is True
 
 
 def test_complete_tells_the_buyer_once(catalogue):

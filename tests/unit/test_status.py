@@ -39,6 +39,8 @@ def test_status_values_are_exactly_the_documented_ones():
         "recorded",
         "completed",
         "cancelled",
+        "rework",
+        "refunded",
     ]
 
 
@@ -55,14 +57,18 @@ def test_transition_table_is_the_agreed_workflow():
         S.DISPATCHED: {S.ASSIGNED, S.PROOF_RECEIVED, S.CANCELLED},
         S.ASSIGNED: {S.PROOF_RECEIVED, S.CANCELLED},
         # A withdrawn proof sends the order back to waiting; it can no longer be cancelled.
-        S.PROOF_RECEIVED: {S.RECORDED, S.DISPATCHED, S.ASSIGNED},
+        # ...or, during a claim's rework, back to rework.
+        S.PROOF_RECEIVED: {S.RECORDED, S.DISPATCHED, S.ASSIGNED, S.REWORK},
         S.RECORDED: {S.COMPLETED},
-        S.COMPLETED: set(),
+        # After completion only a warranty claim (rework) or a full refund.
+        S.COMPLETED: {S.REWORK, S.REFUNDED},
+        S.REWORK: {S.PROOF_RECEIVED, S.REFUNDED},
         S.CANCELLED: set(),
+        S.REFUNDED: set(),
     } == TRANSITIONS
 
 
-@pytest.mark.parametrize("final", [S.COMPLETED, S.CANCELLED])
+@pytest.mark.parametrize("final", [S.CANCELLED, S.REFUNDED])
 def test_final_statuses_lead_nowhere(final):
     assert TRANSITIONS[final] == frozenset()
 
