@@ -35,6 +35,10 @@ CRASH_POINTS: tuple[str, ...] = (
     # fulfil/usecases/notify.py: the message is delivered but not marked sent; it is sent
     # again on the next pass (same Message-ID): the one documented at-least-once window.
     "after-send-before-mark",
+    # fulfil/usecases/aftersale.py: the files are shared with the buyer, the order not completed.
+    "after-share",
+    # fulfil/usecases/aftersale.py: a claim or refund and its messages are committed, unsent.
+    "after-aftersale-commit",
 )
 
 # name -> the hit that kills; read from the environment on the first call, once per process.

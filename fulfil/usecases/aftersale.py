@@ -3,6 +3,8 @@ access to shared files."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fulfil.core import aftersale
 from fulfil.core.catalogue import Service
 from fulfil.core.errors import ForbiddenTransition
@@ -10,7 +12,7 @@ from fulfil.core.handover import FoundFile
 from fulfil.core.order import Order
 from fulfil.crash import crash_point
 from fulfil.usecases.deps import Deps
-from fulfil.usecases.unit_of_work import Decided, transact
+from fulfil.usecases.unit_of_work import Decided, Decision, transact
 from integrations.ports import ShareRefused
 
 
@@ -60,7 +62,7 @@ def open_claim(
         )
         return keys or None  # none: the same claim again, nothing to write
 
-    return transact(svc, order_id, decide, reason=reason, items=items) or svc.store.get(order_id)
+    return _commit(svc, order_id, decide, reason=reason, items=items)
 
 
 def refund(svc: Deps, order_id: str, *, amount: int, reason: str, full: bool, actor: str) -> Order:
@@ -68,7 +70,14 @@ def refund(svc: Deps, order_id: str, *, amount: int, reason: str, full: bool, ac
         keys = aftersale.refund(order, amount=amount, reason=reason, full=full, actor=actor, at=svc.clock())
         return keys or None  # none: the same refund again, nothing to write
 
-    return transact(svc, order_id, decide, amount=amount, reason=reason, full=full) or svc.store.get(order_id)
+    return _commit(svc, order_id, decide, amount=amount, reason=reason, full=full)
+
+
+def _commit(svc: Deps, order_id: str, decide: Decision, **extra: Any) -> Order:
+    """The claim or refund and its messages in one transaction; the order as it now stands."""
+    done = transact(svc, order_id, decide, **extra)
+    crash_point("after-aftersale-commit")
+    return done or svc.store.get(order_id)
 
 
 def withdraw_access(svc: Deps, order_id: str, *, actor: str) -> tuple[Order, int]:

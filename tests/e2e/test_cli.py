@@ -76,14 +76,18 @@ def test_demo_crm_sheet_is_the_record_an_admin_would_write(demo_home) -> None:  
     for column in ("Jumlah", "Deadline", "Divisi", "Bukti", "Jumlah Terkirim", "Catatan Tim", "Terlambat"):
         assert column in header
     by_id = {r["ID Order"]: r for r in rows}
-    assert by_id["INV-0001"]["Jumlah Terkirim"] == "10"
+    # Ten accounts, then one more for the claim on account 3 (the demo's after-sale stage).
+    assert by_id["INV-0001"]["Jumlah Terkirim"] == "11"
+    assert by_id["INV-0001"]["Klaim"].startswith("#1 1 item: Akun no. 3 tidak bisa login")
+    assert "akun-pengganti.csv" in by_id["INV-0001"]["Diserahkan"]
+    assert by_id["INV-0003"]["Refund"] == "#1 Rp250.000 sebagian: Domain telat aktif 2 hari"
     assert "md5" in by_id["INV-0001"]["Bukti"]
     assert "Demo-Rahasia" not in (home / "crm.csv").read_text(encoding="utf-8")
     assert "24 jam" in by_id["INV-0002"]["Catatan Tim"]
     shown = json.loads(run(ctx["env"], "orders", "show", "INV-0001", "--json").stdout)
     short = [d for d in shown["deliverables"] if not d["accepted"]]
     assert short and "8 dari 10 akun" in short[0]["reason"] and "8 of 10 accounts" in short[0]["reason"]
-    assert [d["count"] for d in shown["deliverables"] if d["accepted"]] == [10]
+    assert [d["count"] for d in shown["deliverables"] if d["accepted"]] == [10, 1]
     assert shown["notes"] and shown["notes"][0]["source"] == "catatan.txt"
 
 

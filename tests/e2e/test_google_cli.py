@@ -43,6 +43,7 @@ def test_demo_with_fake_google_completes_orders_within_the_sheets_budget(cli_env
         assert re.search(rf"{order_id}\s+│\s+\S+\s+│\s+completed", out), order_id
     calls = re.search(r"Google API calls: .*sheets (\d+); total (\d+)", out)
     assert calls, out[-500:]
-    # Sheets per pass stays flat: the form read once, then about 2 calls per CRM sync.
-    assert int(calls.group(1)) <= 12
+    # Sheets per pass stays flat: the form read once, then about 2 calls per CRM sync (the demo's
+    # passes: two team rounds, the sweep, the after-sale claim and its replacement).
+    assert int(calls.group(1)) <= 14
     assert "CRM rows in the fake sheet: 5" in out

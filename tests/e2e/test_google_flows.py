@@ -37,16 +37,17 @@ def on_google(prefect_api: str, fake: FakeGoogle, key_json: str, home: Path) -> 
     svc.close()
 
 
-def _accounts(n: int) -> bytes:
-    return ("email,password\n" + "".join(f"akun{i}@gmail.com,Rahasia-{i}\n" for i in range(n))).encode()
+def _accounts(n: int, start: int = 0) -> bytes:
+    rows = "".join(f"akun{i}@gmail.com,Rahasia-{i}\n" for i in range(start, start + n))
+    return ("email,password\n" + rows).encode()
 
 
 PROOFS = {
     "INV-0001": ("akun-gmail.csv", _accounts(10)),
     "INV-0002": ("followers.png", b"\x89PNG" + b"1" * 40),
     "INV-0003": ("serah-terima.pdf", b"%PDF-1.4 selesai"),
-    "INV-0008": ("akun-gmail.csv", _accounts(3)),
-    "INV-0009": ("followers.jpg", b"\xff\xd8" + b"2" * 40),
+    "INV-0008": ("akun-gmail.csv", _accounts(3, start=50)),  # accounts of its own: none sold twice
+    "INV-0009": ("followers.jpg", b"\xff\xd8\xff\xe0" + b"2" * 40),
     "INV-0010": ("website.pdf", b"%PDF-1.4 live"),
 }
 
@@ -78,6 +79,32 @@ def test_every_order_completes_once_with_one_request_in_five_failing(on_google: 
         assert [m.kind for m in svc.store.messages(order_id)].count("completed") == 1
     assert sum(1 for r in fake.requests if r.fault) > 0
 
+    # The goods reached their buyers: WEB-UMKM's handover PDF is shared with the Gmail buyer of
+    # INV-0003 as reader (the email carries the link); INV-0010's buyer has no Google account, so
+    # the PDF rides on the email; GMAIL-BARU's accounts file is attached.
+    three = svc.store.get("INV-0003")
+    (shared,) = three.handovers
+    assert (shared.method, shared.to) == ("share", "dang.thutrang@gmail.com")
+    file_id = shared.fingerprint.split(":", 1)[0]
+    readers = [p for p in fake.permissions(file_id) if p.get("emailAddress") == shared.to]
+    assert [p["role"] for p in readers] == ["reader"]
+    (told,) = [m for m in svc.store.messages("INV-0003") if m.kind == "completed"]
+    assert shared.link in told.body and shared.link.startswith("https://drive.google.com/file/d/")
+    ten = svc.store.get("INV-0010")
+    assert [h.method for h in ten.handovers] == ["attachment"]
+    assert any("no Google account" in h.comment for h in ten.history)
+    (attached,) = [m for m in svc.store.messages("INV-0010") if m.kind == "completed"]
+    assert attached.attachments == (ten.handovers[0].fingerprint,)
+    assert [h.method for h in svc.store.get("INV-0001").handovers] == ["attachment"]
+
+    # `fulfil orders unshare INV-0003`: the buyer's access goes, and the record says when.
+    from fulfil.usecases import aftersale
+
+    order, withdrawn = aftersale.withdraw_access(svc, "INV-0003", actor="ops:rina")
+    assert withdrawn == 1 and order.handovers[0].withdrawn_at is not None
+    assert [p for p in fake.permissions(file_id) if p.get("emailAddress") == shared.to] == []
+    assert aftersale.withdraw_access(svc, "INV-0003", actor="ops:rina")[1] == 0  # nothing left to withdraw
+
 
 def test_crm_sheet_holds_text_never_formulas_or_numbers(on_google: Deps, fake) -> None:  # type: ignore[no-untyped-def]
     from flows.intake import intake
@@ -85,7 +112,7 @@ def test_crm_sheet_holds_text_never_formulas_or_numbers(on_google: Deps, fake) -
 
     svc = on_google
     intake()
-    fake.add_file("akun.csv", _accounts(3), svc.proofs.folder_id("INV-0008"))  # type: ignore[attr-defined]
+    fake.add_file("akun.csv", _accounts(3, start=50), svc.proofs.folder_id("INV-0008"))  # type: ignore[attr-defined]
     fake.add_file("akun.csv", _accounts(10), svc.proofs.folder_id("INV-0001"))  # type: ignore[attr-defined]
     watch_proofs()
 

@@ -131,3 +131,16 @@ def test_a_sheet_saved_by_excel_with_a_bom_is_still_recognised(tmp_path: Path) -
         ("INV-0001", "completed"),
         ("INV-0002", "proof_received"),
     ]
+
+
+def test_a_file_from_before_an_upgrade_gets_the_new_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "crm.csv"
+    old_header = HEADER[:-3]  # before Diserahkan, Klaim and Refund were added
+    path.write_text(",".join(old_header) + "\nINV-0001," + ",".join(["x"] * (len(old_header) - 1)) + "\n")
+    sheet = CsvCrmSheet(path, HEADER)
+    assert [r["ID Order"] for r in sheet.rows()] == ["INV-0001"]
+    sheet.upsert([_row("INV-0002")])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(HEADER)
+    assert lines[1].startswith("INV-0001,x,") and lines[1].endswith(",,,")
+    assert [r["ID Order"] for r in sheet.rows()] == ["INV-0001", "INV-0002"]

@@ -251,7 +251,7 @@ def test_check_names_what_is_wrong(fake: FakeGoogle, gc: gspread.Client) -> None
     [missing] = _crm(gc, no_tab).check()
     assert "worksheet 'CRM' not found" in missing and "'Sheet1'" in missing
 
-    wrong = fake.add_spreadsheet("Toko CRM", {"CRM": [HEADER[:-1]]})
+    wrong = fake.add_spreadsheet("Toko CRM", {"CRM": [[h for h in HEADER if h != "Pembeli Diberitahu"]]})
     [differs] = _crm(gc, wrong).check()
     assert "header differs" in differs and "missing ['Pembeli Diberitahu']" in differs
 
@@ -369,3 +369,19 @@ def test_form_source_empty_missing_and_denied(fake: FakeGoogle, gc: gspread.Clie
     missing = FormResponsesSource(gc, "no-such-spreadsheet", "Form Responses 1", policy=FAST)
     with pytest.raises(AdapterError, match="FULFIL_FORM_SPREADSHEET_KEY"):
         missing.read()
+
+
+def test_a_sheet_from_before_an_upgrade_gets_the_new_columns_and_keeps_its_rows(
+    fake: FakeGoogle,  # noqa: F811
+    gc: gspread.Client,
+) -> None:
+    old_header = HEADER[:-3]  # before Diserahkan, Klaim and Refund were added
+    old_row = ["INV-0001", *["x"] * (len(old_header) - 1)]
+    key = fake.add_spreadsheet("Toko CRM", {"CRM": [old_header, old_row]})
+    crm = _crm(gc, key)
+    assert crm.check() == []
+    crm.upsert([_row("INV-0002")])
+    values = fake.sheet_values(key, "CRM")
+    assert values[0] == HEADER
+    assert values[1] == old_row  # untouched, in its place
+    assert [r[0] for r in values[1:]] == ["INV-0001", "INV-0002"]
