@@ -223,11 +223,13 @@ def write_csv(orders: Sequence[BenchOrder], path: Path) -> Path:
     return path
 
 
-def proof_file(service: str, quantity: int) -> tuple[str, bytes]:
-    """One valid proof per service; Gmail accounts are counted, so the file holds exactly `quantity`."""
+def proof_file(service: str, quantity: int, order_id: str) -> tuple[str, bytes]:
+    """One valid proof per service; Gmail accounts are counted, so the file holds exactly `quantity`
+    accounts of the order's own (fulfil refuses accounts that went to another order)."""
     if service == "GMAIL-BARU":
+        who = order_id.lower()
         lines = ["email,password"] + [
-            f"bench.akun{i:04d}@gmail.com,Rahasia-{i:04d}!" for i in range(quantity)
+            f"{who}.akun{i:04d}@gmail.com,Rahasia-{i:04d}!" for i in range(quantity)
         ]
         return "akun-gmail.csv", ("\n".join(lines) + "\n").encode()
     if service == "WEB-UMKM":
@@ -336,7 +338,7 @@ def flow_watch(svc: Any) -> list[str]:
 
 def drop_local(home: Path, order: BenchOrder) -> None:
     """The team saves a proof into the order's folder; written aside first, so no half file is seen."""
-    name, content = proof_file(order.service, order.quantity)
+    name, content = proof_file(order.service, order.quantity, order.order_id)
     folder = home / "drive" / order.order_id
     tmp = folder / f".{name}.writing"
     tmp.write_bytes(content)
@@ -634,7 +636,7 @@ def measure_latency_google(ws: Workspace, plan: Plan, report: Report, key_json: 
             fake.inject("*", delay=GOOGLE_DELAY_S)
 
             def put(order: BenchOrder) -> None:
-                name, content = proof_file(order.service, order.quantity)
+                name, content = proof_file(order.service, order.quantity, order.order_id)
                 fake.add_file(name, content, folders[order.order_id])
 
             dropper = Dropper(shuffled(orders), put)
@@ -688,7 +690,7 @@ def measure_sheets(ws: Workspace, plan: Plan, report: Report, key_json: str) -> 
             plain_intake(svc, write_csv(orders, home.parent / f"{home.name}-orders.csv"))
             prime_cursor(svc)
             for order in orders:
-                name, content = proof_file(order.service, order.quantity)
+                name, content = proof_file(order.service, order.quantity, order.order_id)
                 fake.add_file(name, content, svc.proofs.folder_id(order.order_id))
             mark = len(fake.requests)
             _, seconds = timed(flow_watch, svc)
@@ -747,7 +749,7 @@ def measure_quotas(
             dispatched = count_status(svc, "dispatched")
             step("prime cursor", prime_cursor, svc)
             for order in orders:  # the team, not timed
-                name, content = proof_file(order.service, order.quantity)
+                name, content = proof_file(order.service, order.quantity, order.order_id)
                 fake.add_file(name, content, svc.proofs.folder_id(order.order_id))
             passes, watch_s = 0, 0.0
             while count_status(svc, "completed") < len(orders) and passes < 10:
@@ -977,7 +979,7 @@ class Waiting:
         taken = {o.order_id for o in chosen}
         self.untouched = [o for o in self.untouched if o.order_id not in taken]
         for order in chosen:
-            name, content = proof_file(order.service, order.quantity)
+            name, content = proof_file(order.service, order.quantity, order.order_id)
             self.fake.add_file(name, content, self.folders[order.order_id])
 
 

@@ -3,12 +3,13 @@ the retry condition."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from prefect import get_run_logger
+from prefect import Task, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from fulfil.core.errors import AdapterError, FulfilError
 from fulfil.usecases.deps import Deps
@@ -45,6 +46,25 @@ def flow_run_deps() -> Iterator[Deps]:
         yield deps
     finally:
         deps.close()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def step_task(name: str, *, retry_waits: list[float] | None = None) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """A pipeline step as a Prefect task. With `retry_waits` (idempotent I/O only) it is tried
+    again after each wait when the failure may pass (`worth_retrying`). Never cached: a step is
+    given the run's Deps, which are not data to hash."""
+    if retry_waits is None:
+        return task(name=name, cache_policy=NO_CACHE)
+    return task(
+        name=name,
+        retries=len(retry_waits),
+        retry_delay_seconds=retry_waits,
+        retry_condition_fn=worth_retrying,
+        cache_policy=NO_CACHE,
+    )
 
 
 def log(message: str) -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from prefect import task
 from prefect.artifacts import create_table_artifact
-from prefect.cache_policies import NO_CACHE
 
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.summary import order_rows
+from tasks._runtime import step_task
 
 
-@task(name="publish-summary", cache_policy=NO_CACHE)
+@step_task("publish-summary")
 def publish_summary(deps: Deps, order_ids: list[str], title: str) -> None:
     rows = order_rows(deps, order_ids)
     create_table_artifact(

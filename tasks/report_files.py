@@ -5,18 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.cache_policies import NO_CACHE
 
 from fulfil.usecases import report as uc
 from fulfil.usecases.deps import Deps
-from tasks._runtime import log, worth_retrying
+from tasks._runtime import log, step_task
 
 NO_COMPLETED_ROW = {"per": "-", "nama / name": uc.NONE_COMPLETED}
 
 
-@task(name="write-report", cache_policy=NO_CACHE)
+@step_task("write-report")
 def write_report(deps: Deps, days: int = 14) -> dict[str, str]:
     made = uc.render_report(deps, since=timedelta(days=days))
     # Both artifacts hold IDs, services, divisions, statuses and counts only: safe for the UI.
@@ -30,13 +28,7 @@ def write_report(deps: Deps, days: int = 14) -> dict[str, str]:
     return {"csv": str(made.csv), "markdown": str(made.markdown), "chart": str(made.chart)}
 
 
-@task(
-    name="shelve-report",
-    retries=2,
-    retry_delay_seconds=[10, 60],
-    retry_condition_fn=worth_retrying,
-    cache_policy=NO_CACHE,
-)
+@step_task("shelve-report", retry_waits=[10, 60])
 def shelve_report(deps: Deps, files: list[str]) -> dict[str, str]:
     # Retried safely: a file already on the shelf is replaced, never added twice.
     links = uc.shelve(deps, [Path(f) for f in files])

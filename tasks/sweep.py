@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.pipeline import DirectSteps
 from fulfil.usecases.sweep import SweepReport
-from tasks._runtime import log
+from tasks._runtime import log, step_task
 
 
-@task(name="sweep-deadlines", cache_policy=NO_CACHE)
+@step_task("sweep-deadlines")
 def sweep_deadlines(deps: Deps, at: datetime | None = None) -> SweepReport:
     report = DirectSteps(deps).sweep_deadlines(at)
     # Order IDs and rung keys only: never a name or an address.

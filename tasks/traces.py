@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 from uuid import UUID
 
-from prefect import get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import ArtifactCreate
 from prefect.context import FlowRunContext, TaskRunContext
@@ -20,18 +19,19 @@ from prefect.utilities.asyncutils import run_coro_as_sync
 
 from fulfil.usecases import traces as uc
 from fulfil.usecases.deps import Deps
+from tasks._runtime import step_task
 
 # The Prefect server writes one artifact at a time; a few in flight keep it busy without a
 # burst it would answer with 503s.
 IN_FLIGHT = 4
 
 
-@task(name="history-mark", cache_policy=NO_CACHE)
+@step_task("history-mark")
 def history_mark(deps: Deps) -> int:
     return uc.history_mark(deps)
 
 
-@task(name="publish-order-traces", cache_policy=NO_CACHE)
+@step_task("publish-order-traces")
 def publish_order_traces(deps: Deps, mark: int) -> int:
     """Trace what this run did to each order changed after `mark`; the number of artifact
     versions still waiting for a later run."""

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import pandas as pd
 
 from fulfil.core.deadlines import in_zone, show
+from fulfil.core.money import rupiah
 from fulfil.core.order import Order
 from fulfil.core.status import FINAL, OrderStatus
 from fulfil.usecases.deps import Deps
@@ -255,7 +256,30 @@ def _markdown(
     lines += _md_table(["langkah / step", "pesanan / orders", "median", "p90"], timing)
     lines += _near_deadline(svc, frame, now)
     lines += _problems(svc, frame, now - since)
+    lines += _after_sale(svc, frame, now - since)
     return "\n".join(lines) + "\n"
+
+
+def _after_sale(svc: Deps, frame: pd.DataFrame, start: datetime) -> list[str]:
+    """Claims opened and refunds made in the period, on the orders of the report."""
+    orders = svc.store.get_many(list(frame["order_id"]))
+    claims = [(o.order_id, c) for o in orders for c in o.claims if c.at >= start]
+    refunds = [(o.order_id, r) for o in orders for r in o.refunds if r.at >= start]
+    total = sum(r.amount for _, r in refunds)
+    lines = [
+        "",
+        f"## Klaim / Claims: {len(claims)}; refund / refunds: {len(refunds)} ({rupiah(total)})",
+        "",
+    ]
+    lines += [
+        f"- {oid} klaim / claim #{c.number}: {'selesai / done' if c.done_at else 'dikerjakan / in rework'}"
+        for oid, c in claims
+    ]
+    lines += [
+        f"- {oid} refund #{r.number}: {rupiah(r.amount)} ({'full' if r.full else 'partial'})"
+        for oid, r in refunds
+    ]
+    return lines
 
 
 def _near_deadline(svc: Deps, frame: pd.DataFrame, now: datetime) -> list[str]:

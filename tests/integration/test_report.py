@@ -34,13 +34,21 @@ def test_the_report_counts_what_happened(svc: Deps, home: Path) -> None:
     (home / "drive" / "INV-0002" / "followers.png").write_bytes(b"\x89PNG" + b"1" * 30)
     _run(svc, home, late)  # completed after its deadline
 
+    from fulfil.usecases import aftersale
+
+    svc.clock = lambda: late + timedelta(hours=1)
+    aftersale.open_claim(svc, "INV-0001", reason="akun 2 terkunci", items=1, actor="ops:rina")
+    aftersale.refund(svc, "INV-0002", amount=75_000, reason="followers kurang", full=False, actor="ops:rina")
+
     made = write_report(svc, since=timedelta(days=14))
 
     frame = pd.read_csv(made.csv)
     assert len(frame) == 13
     assert made.chart.stat().st_size > 5_000 and made.chart.read_bytes()[:4] == b"\x89PNG"
     text = made.summary
-    assert "| completed | 2 |" in text and "| needs_info | 4 |" in text
+    assert "| completed | 1 |" in text and "| rework | 1 |" in text and "| needs_info | 4 |" in text
+    assert "Claims: 1; refund / refunds: 1 (Rp75.000)" in text
+    assert "INV-0001 klaim / claim #1: dikerjakan / in rework" in text
     # completed, on time, late, on-time %
     assert "| GMAIL-BARU | 1 | 1 | 0 | 100.0 |" in text and "| IG-FOLLOWERS | 1 | 0 | 1 | 0.0 |" in text
     assert "| Divisi Akun | 1 | 1 | 0 | 100.0 |" in text

@@ -337,14 +337,7 @@ class DriveMixin(DriveStateMixin):
         tree = self._fields(req, _FILE_LIST_SCHEMA, _DEFAULT_LIST_FIELDS)
         q = req.arg("q") or ""
         preds = _parse_q(q, self._alias) if q.strip() else []
-        try:
-            page_size = int(req.arg("pageSize") or 100)
-        except ValueError as exc:
-            raise _invalid("pageSize") from exc
-        if not 1 <= page_size <= 1000:
-            raise _invalid(
-                "pageSize", f"Invalid value '{page_size}'. Values must be within the range: [1, 1000]"
-            )
+        page_size = _page_size(req)
         order_by = req.arg("orderBy") or ""
         found = [f for f in self._files.values() if self._visible(f, req) and all(p(f) for p in preds)]
         found.sort(key=lambda f: f.seq)
@@ -396,14 +389,7 @@ class DriveMixin(DriveStateMixin):
         next_number = len(self._changes) + 1
         if not token.isdigit() or not self._change_floor <= int(token) <= next_number:
             raise _invalid("pageToken", "Invalid Value")
-        try:
-            page_size = int(req.arg("pageSize") or 100)
-        except ValueError as exc:
-            raise _invalid("pageSize") from exc
-        if not 1 <= page_size <= 1000:
-            raise _invalid(
-                "pageSize", f"Invalid value '{page_size}'. Values must be within the range: [1, 1000]"
-            )
+        page_size = _page_size(req)
         include_removed = (req.arg("includeRemoved") or "true").lower() != "false"
         restrict = req.flag("restrictToMyDrive")
         out: list[dict[str, Any]] = []
@@ -565,3 +551,14 @@ class DriveMixin(DriveStateMixin):
         self._touch(f, modified=False)
         self._record_change(f)
         return _json_reply(200, _apply_fields(perm, tree))
+
+
+def _page_size(req: _Request) -> int:
+    """`pageSize` as Drive reads it: 100 when absent, 1 to 1000 or a 400."""
+    try:
+        page_size = int(req.arg("pageSize") or 100)
+    except ValueError as exc:
+        raise _invalid("pageSize") from exc
+    if not 1 <= page_size <= 1000:
+        raise _invalid("pageSize", f"Invalid value '{page_size}'. Values must be within the range: [1, 1000]")
+    return page_size
