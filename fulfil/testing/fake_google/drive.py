@@ -240,12 +240,7 @@ class DriveMixin(DriveStateMixin):
             )
 
     def _generate_ids(self, req: _Request) -> _Reply:
-        try:
-            count = int(req.arg("count") or 10)
-        except ValueError as exc:
-            raise _invalid("count") from exc
-        if not 1 <= count <= 1000:
-            raise _invalid("count", f"Invalid value '{count}'. Values must be within the range: [1, 1000]")
+        count = _bounded_int(req, "count", default=10)
         space = req.arg("space") or "drive"
         if space not in ("drive", "appDataFolder"):
             raise _invalid("space")
@@ -554,11 +549,16 @@ class DriveMixin(DriveStateMixin):
 
 
 def _page_size(req: _Request) -> int:
-    """`pageSize` as Drive reads it: 100 when absent, 1 to 1000 or a 400."""
+    """`pageSize` as Drive reads it: 100 when absent."""
+    return _bounded_int(req, "pageSize", default=100)
+
+
+def _bounded_int(req: _Request, name: str, *, default: int) -> int:
+    """A count argument as Drive reads it: `default` when absent, 1 to 1000, or a 400."""
     try:
-        page_size = int(req.arg("pageSize") or 100)
+        value = int(req.arg(name) or default)
     except ValueError as exc:
-        raise _invalid("pageSize") from exc
-    if not 1 <= page_size <= 1000:
-        raise _invalid("pageSize", f"Invalid value '{page_size}'. Values must be within the range: [1, 1000]")
-    return page_size
+        raise _invalid(name) from exc
+    if not 1 <= value <= 1000:
+        raise _invalid(name, f"Invalid value '{value}'. Values must be within the range: [1, 1000]")
+    return value
