@@ -272,6 +272,10 @@ def _team_rungs(order: Order, ladder: Ladder) -> list[Rung]:
 
 def _still_wanted(order: Order, rung: Rung, now: datetime) -> bool:
     """Whether the order still needs this rung at all, due or not."""
+    if order.status == OrderStatus.REWORK:
+        # A claim's rework has its own deadline (the rework order names it): the order's own
+        # ladder, timed from its first dispatch, says nothing about it.
+        return False
     if rung.kind == REMINDER:
         # The team's part ends with the proof: reminding them to deliver after that is noise.
         return order.status in WAITING_FOR_PROOF

@@ -219,6 +219,7 @@ def plan_sweep(order: Order, ladder: Ladder = DEFAULT_LADDER, *, now: datetime) 
     flag = (
         order.status not in EDITABLE
         and order.status not in FINAL
+        and order.status != OrderStatus.REWORK  # judged by its claim's deadline, not the order's
         and not order.overdue
         and order.deadline is not None
         and now > order.deadline

@@ -355,3 +355,23 @@ def test_the_shipped_catalogue_has_a_default_ladder_and_office_hours_for_website
     web = catalogue.ladder_for(catalogue.services["WEB-UMKM"])
     assert web.working_hours == WorkingHours()
     assert catalogue.ladder_for(catalogue.services["GMAIL-BARU"]).working_hours is None
+
+
+def test_an_order_in_rework_gets_nothing_from_its_original_ladder_and_no_overdue_flag(catalogue):
+    """A claim reopens a completed order long after its deadline: the order's own reminders and
+    escalations, never sent because it completed early, must not fire against the old deadline."""
+    from fulfil.core.aftersale import open_claim
+
+    order = order_in(S.COMPLETED, received_at=START, deadline=START + timedelta(hours=48))
+    open_claim(
+        order,
+        catalogue.services["GMAIL-BARU"],
+        reason="akun 3",
+        items=1,
+        actor="ops:rina",
+        at=START + timedelta(hours=30),
+    )
+    later = START + timedelta(days=4)  # past the order's deadline and its escalations
+    assert order.status == S.REWORK
+    assert keys(sweep(order, DEFAULT, now=later)) == []
+    assert order.overdue is False
