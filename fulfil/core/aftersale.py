@@ -166,3 +166,22 @@ def refund(
     else:
         order.comment(said, actor=actor, at=at, notified=True)
     return [MessageKey(MessageKind.REFUNDED, str(number))]
+
+
+def rework_overdue_note(claim: Claim) -> str:
+    return (
+        f"Klaim #{claim.number} melewati batas waktunya / Claim #{claim.number} rework is past its deadline"
+    )
+
+
+def rework_breach(order: Order, *, now: datetime) -> list[MessageKey]:
+    """The claim's rework passed its own deadline: say so once in the history and escalate to the
+    division's lead and ops (the order's own ladder does not cover rework)."""
+    claim = order.open_claim
+    if order.status != OrderStatus.REWORK or claim is None or now <= claim.deadline:
+        return []
+    note = rework_overdue_note(claim)
+    if any(h.comment == note for h in order.history):
+        return []
+    order.comment(note, actor=SYSTEM, at=now)
+    return [MessageKey(MessageKind.REWORK_OVERDUE, str(claim.number))]

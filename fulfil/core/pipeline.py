@@ -39,6 +39,8 @@ class MessageKind(StrEnum):
     REWORK = "rework"
     REPLACEMENT = "replacement"
     REFUNDED = "refunded"
+    # To the division's lead and ops, once per claim whose rework passed its own deadline.
+    REWORK_OVERDUE = "rework_overdue"
 
 
 # Who each kind of message is for.

@@ -19,7 +19,7 @@ def recipient(svc: Deps, order: Order, kind: MessageKind | str) -> str:
     if service is None or kind == MessageKind.UNDELIVERED:
         return svc.settings.ops_email
     division = svc.catalogue.division_of(service)
-    if kind == MessageKind.ESCALATION:
+    if kind in (MessageKind.ESCALATION, MessageKind.REWORK_OVERDUE):
         # One message to both, so each sees the other was told; one outbox row keeps it once.
         return ", ".join(dict.fromkeys([division.lead.email, svc.settings.ops_email]))
     return division.lead.email if kind == MessageKind.OVERDUE_ALERT else division.email

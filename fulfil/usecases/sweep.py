@@ -10,15 +10,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from fulfil.core import aftersale
 from fulfil.core.catalogue import Ladder
 from fulfil.core.deadlines import show
 from fulfil.core.ladder import Rung, State
 from fulfil.core.order import Order
-from fulfil.core.pipeline import plan_sweep, sweep
+from fulfil.core.pipeline import MessageKind, plan_sweep, sweep
 from fulfil.core.status import OrderStatus
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.outbox import outbox_messages, recipient
-from fulfil.usecases.unit_of_work import retry_on_stale
+from fulfil.usecases.unit_of_work import Decided, retry_on_stale, transact
 
 # Completed orders stay in the sweep for their follow-up; cancelled ones have nothing left.
 SWEPT = frozenset(OrderStatus) - {OrderStatus.CANCELLED}
@@ -57,7 +58,21 @@ def sweep_orders(svc: Deps, *, now: datetime | None = None) -> SweepReport:
             report.flagged.append(order.order_id)
         report.queued += [f"{order.order_id}/{r.key}" for r in done.sent]
         report.skipped += [f"{order.order_id}/{r.key}" for r in done.skipped]
+    report.queued += _rework_breaches(svc, at)
     return report
+
+
+def _rework_breaches(svc: Deps, at: datetime) -> list[str]:
+    """Claims whose rework passed its deadline: escalated once each."""
+    queued = []
+    for order in svc.store.list({OrderStatus.REWORK}):
+
+        def decide(order: Order) -> Decided:
+            return aftersale.rework_breach(order, now=at) or None
+
+        if (done := transact(svc, order.order_id, decide)) is not None and done.open_claim is not None:
+            queued.append(f"{order.order_id}/{MessageKind.REWORK_OVERDUE}:{done.open_claim.number}")
+    return queued
 
 
 @retry_on_stale

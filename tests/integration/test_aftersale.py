@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -124,3 +124,25 @@ def test_a_buyer_with_only_a_whatsapp_number_is_never_left_unseen(dispatched: De
     alerts = [m for m in svc.store.messages("INV-0002") if m.kind.startswith("undelivered:completed")]
     assert [m.recipient for m in alerts] == [svc.settings.ops_email]
     assert "FULFIL_BUYER_CHAT_URL" in alerts[0].body
+
+
+def test_a_rework_past_its_deadline_is_escalated_once_to_the_lead_and_ops(
+    completed: Deps, home: Path
+) -> None:
+    svc = completed
+    svc.clock = lambda: NOW + timedelta(days=1)
+    order = aftersale.open_claim(svc, "INV-0001", reason="akun 5 diblokir", items=1, actor="ops:rina")
+    steps = DirectSteps(svc)
+
+    def for_one(at: datetime) -> list[str]:  # other orders have rungs of their own that day
+        return [q for q in steps.sweep_deadlines(at).queued if q.startswith("INV-0001/")]
+
+    assert for_one(order.claims[-1].deadline - timedelta(minutes=1)) == []
+    late = order.claims[-1].deadline + timedelta(hours=1)
+    assert for_one(late) == ["INV-0001/rework_overdue:1"]
+    assert for_one(late + timedelta(hours=5)) == []  # once
+    steps.send_outbox()
+    (escalated,) = _emails(home, "INV-0001", "rework_overdue")
+    assert escalated["To"] == "rina@localhost, ops@localhost"
+    assert "akun 5 diblokir" in _text(escalated)
+    assert svc.store.get("INV-0001").overdue is False  # the order's own deadline is another matter
