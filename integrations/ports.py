@@ -119,9 +119,12 @@ class ProofStore(Protocol):
         """The contents of one listed file (a note to read, a deliverable to count)."""
         ...
 
-    def share(self, order_id: str, files: Sequence[FoundFile], email: str) -> builtins.list[SharedFile]:
-        """Give `email` read access to each of these files (never the folder). Safe to repeat:
-        a grant that exists already is returned again, not made twice."""
+    def share(
+        self, order_id: str, files: Sequence[FoundFile], email: str | None
+    ) -> builtins.list[SharedFile]:
+        """Give `email` read access to each of these files (never the folder); with None, anyone
+        who has the link (a public link, only where the service says so). Safe to repeat: a grant
+        that exists already is returned again, not made twice."""
         ...
 
     def unshare(self, order_id: str, grants: Sequence[str]) -> None:

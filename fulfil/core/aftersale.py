@@ -20,7 +20,7 @@ from fulfil.core.order import SYSTEM, Claim, HandedOver, Order, ProofFile, Refun
 from fulfil.core.pipeline import MessageKind
 from fulfil.core.status import OrderStatus
 
-ATTACHMENT, SHARE = "attachment", "share"
+ATTACHMENT, SHARE, LINK = "attachment", "share", "link"
 
 
 def files_to_hand_over(order: Order, service: Service, *, since_claim: bool = False) -> list[ProofFile]:
@@ -54,7 +54,8 @@ def hand_over(
         names = ", ".join(f"{h.file}{f' (md5 {h.md5})' if h.md5 else ''}" for h in made)
         how = {
             ATTACHMENT: "lampiran email / email attachment",
-            SHARE: "dibagikan lewat tautan / shared by link",
+            SHARE: "dibagikan ke akun Google-nya / shared with their Google account",
+            LINK: "tautan untuk siapa pun yang memegangnya / a link for anyone who has it",
         }
         order.comment(f"Diserahkan ke {to}: {names} — {how.get(method, method)}", actor=SYSTEM, at=at)
     return made
@@ -62,7 +63,9 @@ def hand_over(
 
 def shared_grants(order: Order) -> list[str]:
     """The grants of files shared with the buyer whose access still stands."""
-    return [h.grant for h in order.handovers if h.method == SHARE and h.grant and h.withdrawn_at is None]
+    return [
+        h.grant for h in order.handovers if h.method in (SHARE, LINK) and h.grant and h.withdrawn_at is None
+    ]
 
 
 def withdraw_access(order: Order, *, actor: str, at: datetime) -> list[str]:

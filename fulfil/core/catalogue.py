@@ -63,10 +63,21 @@ class Handover(_Strict):
     """How the buyer receives what was made, at completion and after a claim."""
 
     # attachment: the files ride on the completion email; share: each file is shared with the
-    # buyer's Google account as reader (falls back to attachment for an address Google refuses).
-    method: Literal["attachment", "share"] = "attachment"
+    # buyer's Google account as reader (falls back to attachment for an address Google refuses);
+    # link: anyone with the link may read (for files that are no secret, e.g. a screenshot).
+    method: Literal["attachment", "share", "link"] = "attachment"
     # deliverables: the files matching `deliverable.patterns`; proofs: every accepted proof.
     files: Literal["deliverables", "proofs"] = "deliverables"
+    # The files hold credentials (accounts and passwords): never handed over by a public link.
+    credentials: bool = False
+
+    @model_validator(mode="after")
+    def _no_public_secrets(self) -> Handover:
+        if self.method == "link" and self.credentials:
+            raise ValueError(
+                "method 'link' would make files holding credentials public: use attachment or share"
+            )
+        return self
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

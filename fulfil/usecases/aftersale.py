@@ -30,14 +30,16 @@ def prepare_handover(svc: Deps, order: Order, service: Service) -> tuple[str, di
     order's transaction: sharing twice returns the same grants). The method used, each file's
     "link\\ngrant" by fingerprint, and why the method fell back (empty when it did not)."""
     method = service.handover.method
-    if method != aftersale.SHARE:
+    if method == aftersale.ATTACHMENT:
         return method, {}, ""
     files = aftersale.files_to_hand_over(order, service, since_claim=order.open_claim is not None)
     found = [f for f in (found_file(order, p.fingerprint) for p in files) if f is not None]
-    if not found or not order.email_reachable:
+    if not found or (method == aftersale.SHARE and not order.email_reachable):
         return aftersale.ATTACHMENT, {}, ""
     try:
-        shared = svc.proofs.share(order.order_id, found, order.buyer_email)
+        shared = svc.proofs.share(
+            order.order_id, found, order.buyer_email if method == aftersale.SHARE else None
+        )
     except ShareRefused as exc:
         return aftersale.ATTACHMENT, {}, str(exc)
     crash_point("after-share")
@@ -45,7 +47,7 @@ def prepare_handover(svc: Deps, order: Order, service: Service) -> tuple[str, di
     links = {
         f.fingerprint: f"{by_name[f.name].link}\n{by_name[f.name].grant}" for f in found if f.name in by_name
     }
-    return aftersale.SHARE, links, ""
+    return method, links, ""
 
 
 def open_claim(

@@ -50,12 +50,10 @@ def _complete_one(svc: Deps, order_id: str) -> bool:
         keys = complete(order, at=at)
         if refused:
             order.comment(refused, actor=SYSTEM, at=at)
-        to = order.buyer_email
-        handed[:] = (
-            aftersale.hand_over(order, files, method=method, to=to, at=at, links=links)
-            if order.email_reachable
-            else []
-        )
+        # A public link reaches the buyer on any channel; files and shares need their email.
+        if method == aftersale.LINK or order.email_reachable:
+            to = order.buyer_email or order.phone
+            handed[:] = aftersale.hand_over(order, files, method=method, to=to, at=at, links=links)
         attach[:] = [h.fingerprint for h in handed if h.method == aftersale.ATTACHMENT]
         return keys
 

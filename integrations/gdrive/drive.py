@@ -264,7 +264,7 @@ class DriveProofFolders(DriveFolder):
 
     # ----- handing deliverables over -----
 
-    def share(self, order_id: str, files: Sequence[FoundFile], email: str) -> list[SharedFile]:
+    def share(self, order_id: str, files: Sequence[FoundFile], email: str | None) -> list[SharedFile]:
         """Each file (never its folder: the team's notes beside it stay private) gets `email` as a
         reader, silently: fulfil writes to the buyer itself, Google sends no invitation. Drive keeps
         one permission per account and file, so a repeat (or a retry after a lost answer) returns
@@ -274,20 +274,24 @@ class DriveProofFolders(DriveFolder):
         shared: list[SharedFile] = []
         for found in files:
             file_id = found.fingerprint.split(":", 1)[0]
-            what = f"sharing {found.name} of {order_id} with {email}"
+            what = f"sharing {found.name} of {order_id} with {email or 'anyone with the link'}"
             meta = self._call(
                 self.drive.files().get(fileId=file_id, fields="webViewLink,mimeType", **ALL_DRIVES), what
             )
             if meta.get("mimeType") == FOLDER:
                 raise AdapterError(f"{what}: refused, it is a folder (only files are handed over)")
+            # A public link: anyone who has it may read, nobody finds it by searching. Google sends
+            # no notification for "anyone" and refuses to be asked to.
+            who: dict[str, Any] = (
+                {
+                    "body": {"type": "user", "role": "reader", "emailAddress": email},
+                    "sendNotificationEmail": False,
+                }
+                if email
+                else {"body": {"type": "anyone", "role": "reader", "allowFileDiscovery": False}}
+            )
             grant = _Refusable(
-                self.drive.permissions().create(
-                    fileId=file_id,
-                    body={"type": "user", "role": "reader", "emailAddress": email},
-                    sendNotificationEmail=False,
-                    fields="id",
-                    **ALL_DRIVES,
-                )
+                self.drive.permissions().create(fileId=file_id, fields="id", **who, **ALL_DRIVES)
             )
             made = self._call(grant, what)
             if grant.refused:

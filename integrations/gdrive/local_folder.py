@@ -68,7 +68,7 @@ class LocalProofFolders:
         with os.fdopen(fd, "rb") as fh:
             return fh.read()
 
-    def share(self, order_id: str, files: Sequence[FoundFile], email: str) -> list[SharedFile]:
+    def share(self, order_id: str, files: Sequence[FoundFile], email: str | None) -> list[SharedFile]:
         """A local folder has no access control and no one to grant it to: each file is "shared" as
         its file:// link, readable by whoever can read this disk, and there is nothing to withdraw
         (the grant is ""). The address is not used."""

@@ -131,6 +131,17 @@ def test_a_workspace_address_with_a_google_account_is_shared(fake, drive, order)
     assert shared[0].name == "akun-gmail.csv"
 
 
+def test_a_public_link_lets_anyone_with_it_read_and_is_withdrawn_like_a_share(fake, drive, order) -> None:
+    (published,) = drive.share(ORDER, order["deliverables"][:1], None)
+    file_id = _file_id(order["deliverables"][0])
+    (permission,) = [p for p in fake.permissions(file_id) if p["type"] == "anyone"]
+    assert (permission["role"], permission["allowFileDiscovery"]) == ("reader", False)  # not searchable
+    assert published.link == f"https://drive.google.com/file/d/{file_id}/view?usp=drivesdk"
+    assert drive.share(ORDER, order["deliverables"][:1], None)[0].grant == published.grant  # once
+    drive.unshare(ORDER, [published.grant])
+    assert [p for p in fake.permissions(file_id) if p["type"] == "anyone"] == []
+
+
 def test_unshare_withdraws_access_and_a_second_unshare_is_no_error(fake, drive, order) -> None:
     shared = drive.share(ORDER, order["deliverables"], BUYER)
     grants = [s.grant for s in shared]

@@ -69,6 +69,15 @@ def test_missing_quantity_max_names_the_file_the_service_and_the_field(config_di
     assert "quantity.max" in message
 
 
+def test_a_public_link_for_files_holding_credentials_is_refused_naming_the_service(config_dir):
+    path = edit_services(config_dir, lambda d: d["services"]["GMAIL-BARU"]["handover"].update(method="link"))
+    with pytest.raises(ConfigError) as caught:
+        load_catalogue(config_dir)
+    message = str(caught.value)
+    assert str(path) in message and "GMAIL-BARU" in message and "handover" in message
+    assert "would make files holding credentials public" in message
+
+
 def test_quantity_min_above_max_is_refused(config_dir):
     path = edit_services(
         config_dir, lambda d: d["services"]["WEB-UMKM"].update(quantity={"min": 5, "max": 3})
