@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from fulfil.cli._common import console, get_services, order_table
+from fulfil.cli._common import console, err_console, get_services, order_table
 from fulfil.core.status import OrderStatus
 from fulfil.usecases import admin, aftersale, intake, notify
 from fulfil.usecases.summary import brief, detail
@@ -156,6 +157,30 @@ def claim_order(
         f"{claim.deadline:%d/%m/%Y %H:%M} UTC; messages sent: {len(sent.sent)}",
         highlight=False,
     )
+
+
+@app.command("claims")
+def import_claims(
+    path: Annotated[Path, typer.Argument(help="the claim form's export (CSV or XLSX), or a folder of them")],
+) -> None:
+    """Open the claims buyers sent through the shop's claim form (order ID, email, complaint,
+    optionally how many items): each only on the buyer's own order, within its warranty, once.
+    A row that cannot be taken is one line; the command then exits 1 (nothing else is lost)."""
+    from integrations.source.files import FileOrderSource
+
+    svc = get_services()
+    report = aftersale.import_claims(svc, FileOrderSource(path).read())
+    sent = notify.send_pending(svc)
+    for line in report.refused:
+        err_console.print(f"[yellow]not taken[/] {line}", highlight=False)
+    opened = f" ({', '.join(report.opened)})" if report.opened else ""
+    console.print(
+        f"claims opened: {len(report.opened)}{opened}; already open: {len(report.unchanged)}; "
+        f"not taken: {len(report.refused)}; messages sent: {len(sent.sent)}",
+        highlight=False,
+    )
+    if report.refused:
+        raise typer.Exit(1)
 
 
 @app.command("refund")

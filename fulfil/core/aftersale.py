@@ -171,20 +171,30 @@ def refund(
     return [MessageKey(MessageKind.REFUNDED, str(number))]
 
 
-def rework_overdue_note(claim: Claim) -> str:
-    return (
-        f"Klaim #{claim.number} melewati batas waktunya / Claim #{claim.number} rework is past its deadline"
-    )
-
-
-def rework_breach(order: Order, *, now: datetime) -> list[MessageKey]:
-    """The claim's rework passed its own deadline: say so once in the history and escalate to the
-    division's lead and ops (the order's own ladder does not cover rework)."""
+def rework_rungs(order: Order, *, remind_before: timedelta, now: datetime) -> list[MessageKey]:
+    """The deadline ladder of a claim's rework, each rung once: a reminder to the division
+    `remind_before` its deadline, and past it an escalation to the division's lead and ops."""
     claim = order.open_claim
-    if order.status != OrderStatus.REWORK or claim is None or now <= claim.deadline:
+    if order.status != OrderStatus.REWORK or claim is None:
         return []
-    note = rework_overdue_note(claim)
-    if any(h.comment == note for h in order.history):
-        return []
-    order.comment(note, actor=SYSTEM, at=now)
-    return [MessageKey(MessageKind.REWORK_OVERDUE, str(claim.number))]
+    n = claim.number
+    due = [
+        (
+            now > claim.deadline,
+            MessageKind.REWORK_OVERDUE,
+            f"Klaim #{n} melewati batas waktunya / Claim #{n} rework is past its deadline",
+        ),
+        (
+            now >= claim.deadline - remind_before,
+            MessageKind.REWORK_REMINDER,
+            f"Klaim #{n}: pengingat ke tim sebelum batas / Claim #{n}: team reminded before its deadline",
+        ),
+    ]
+    said = {h.comment for h in order.history}
+    for reached, kind, note in due:
+        if reached:
+            if note in said:
+                return []  # this rung went out already; an earlier one is overtaken
+            order.comment(note, actor=SYSTEM, at=now)
+            return [MessageKey(kind, str(n))]
+    return []

@@ -39,7 +39,10 @@ class MessageKind(StrEnum):
     REWORK = "rework"
     REPLACEMENT = "replacement"
     REFUNDED = "refunded"
-    # To the division's lead and ops, once per claim whose rework passed its own deadline.
+    # A claim's rework: to the division before its own deadline, to the lead and ops after it.
+    REWORK_REMINDER = "rework_reminder"
+    # To ops: the goods could not be handed over by fulfil (a buyer without email), do it by hand.
+    HANDOVER_BY_HAND = "handover_by_hand"
     REWORK_OVERDUE = "rework_overdue"
 
 

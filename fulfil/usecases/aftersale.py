@@ -3,9 +3,10 @@ access to shared files."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from fulfil.core import aftersale
+from fulfil.core import aftersale, claim_form
 from fulfil.core.catalogue import Service
 from fulfil.core.errors import ForbiddenTransition
 from fulfil.core.handover import FoundFile
@@ -13,7 +14,7 @@ from fulfil.core.order import Order
 from fulfil.crash import crash_point
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.unit_of_work import Decided, Decision, transact
-from integrations.ports import ShareRefused
+from integrations.ports import ShareRefused, SourceTable
 
 
 def found_file(order: Order, fingerprint: str) -> FoundFile | None:
@@ -93,3 +94,46 @@ def withdraw_access(svc: Deps, order_id: str, *, actor: str) -> tuple[Order, int
         return [] if aftersale.withdraw_access(order, actor=actor, at=svc.clock()) else None
 
     return transact(svc, order_id, decide) or svc.store.get(order_id), len(grants)
+
+
+@dataclass
+class ClaimImport:
+    opened: list[str] = field(default_factory=list)  # "INV-0001 #1"
+    unchanged: list[str] = field(default_factory=list)  # read before: the same claim again
+    refused: list[str] = field(default_factory=list)  # one line each: row, order, why
+
+
+def import_claims(svc: Deps, tables: list[SourceTable]) -> ClaimImport:
+    """Claims buyers made on the shop's claim form: each row on its own order, by its own buyer,
+    within the warranty; a row read again opens nothing new, a refused row says why in one line
+    (the order is left as it was; ops may still open it with `fulfil orders claim --override`)."""
+    report = ClaimImport()
+    for table in tables:
+        columns, missing = claim_form.column_map(table.headers)
+        if missing:
+            report.refused.append(f"{table.name}: no column for {', '.join(missing)}")
+            continue
+        for number, cells in enumerate(table.rows, start=2):
+            _import_row(
+                svc, report, f"{table.name} row {number}", claim_form.read_claim(number, cells, columns)
+            )
+    return report
+
+
+def _import_row(svc: Deps, report: ClaimImport, where: str, claim: claim_form.ClaimRow | str) -> None:
+    if isinstance(claim, str):
+        report.refused.append(f"{where.rsplit(' row ', 1)[0]} {claim}")
+        return
+    order = svc.store.find(claim.order_id)
+    if order is None or not claim_form.same_buyer(claim.email, order.buyer_email):
+        # The same answer either way: a stranger learns nothing about other people's orders.
+        report.refused.append(f"{where}: no order {claim.order_id} for the email given")
+        return
+    before = len(order.claims)
+    try:
+        after = open_claim(svc, order.order_id, reason=claim.reason, items=claim.items, actor="buyer")
+    except ForbiddenTransition as exc:
+        report.refused.append(f"{where}: {exc}")
+        return
+    label = f"{order.order_id} #{len(after.claims)}"
+    (report.opened if len(after.claims) > before else report.unchanged).append(label)

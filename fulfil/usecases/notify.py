@@ -54,6 +54,9 @@ def _complete_one(svc: Deps, order_id: str) -> bool:
         if method == aftersale.LINK or order.email_reachable:
             to = order.buyer_email or order.phone
             handed[:] = aftersale.hand_over(order, files, method=method, to=to, at=at, links=links)
+        elif files:  # no email to carry the files or a share: ops hand them over, and know it
+            order.comment(BY_HAND, actor=SYSTEM, at=at)
+            keys = [*keys, MessageKey(MessageKind.HANDOVER_BY_HAND)]
         attach[:] = [h.fingerprint for h in handed if h.method == aftersale.ATTACHMENT]
         return keys
 
@@ -61,6 +64,10 @@ def _complete_one(svc: Deps, order_id: str) -> bool:
 
 
 MAX_ATTEMPTS = 10
+BY_HAND = (
+    "Barang belum diserahkan: pembeli tanpa email, serahkan manual / "
+    "Goods not handed over: the buyer has no email, hand them over by hand"
+)
 
 
 @dataclass

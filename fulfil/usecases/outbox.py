@@ -16,7 +16,7 @@ def recipient(svc: Deps, order: Order, kind: MessageKind | str) -> str:
     if kind in BUYER_KINDS:
         return order.buyer_email if order.email_reachable else ""
     service = svc.catalogue.get(order.service_code)
-    if service is None or kind == MessageKind.UNDELIVERED:
+    if service is None or kind in (MessageKind.UNDELIVERED, MessageKind.HANDOVER_BY_HAND):
         return svc.settings.ops_email
     division = svc.catalogue.division_of(service)
     if kind in (MessageKind.ESCALATION, MessageKind.REWORK_OVERDUE):

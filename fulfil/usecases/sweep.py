@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fulfil.core import aftersale
 from fulfil.core.catalogue import Ladder
 from fulfil.core.deadlines import show
 from fulfil.core.ladder import Rung, State
 from fulfil.core.order import Order
-from fulfil.core.pipeline import MessageKind, plan_sweep, sweep
+from fulfil.core.pipeline import plan_sweep, sweep
 from fulfil.core.status import OrderStatus
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.outbox import outbox_messages, recipient
@@ -63,16 +63,23 @@ def sweep_orders(svc: Deps, *, now: datetime | None = None) -> SweepReport:
 
 
 def _rework_breaches(svc: Deps, at: datetime) -> list[str]:
-    """Claims whose rework passed its deadline: escalated once each."""
-    queued = []
+    """Claims in rework: reminded before their deadline and escalated after it, each once."""
+    queued: list[str] = []
     for order in svc.store.list({OrderStatus.REWORK}):
-
-        def decide(order: Order) -> Decided:
-            return aftersale.rework_breach(order, now=at) or None
-
-        if (done := transact(svc, order.order_id, decide)) is not None and done.open_claim is not None:
-            queued.append(f"{order.order_id}/{MessageKind.REWORK_OVERDUE}:{done.open_claim.number}")
+        remind = timedelta(hours=min(ladder_of(svc, order).remind_hours_before, default=2))
+        queued += [f"{order.order_id}/{key}" for key in _rework_rung(svc, order.order_id, remind, at)]
     return queued
+
+
+def _rework_rung(svc: Deps, order_id: str, remind: timedelta, at: datetime) -> list[str]:
+    sent: list[str] = []
+
+    def decide(order: Order) -> Decided:
+        keys = aftersale.rework_rungs(order, remind_before=remind, now=at)
+        sent[:] = [str(k) for k in keys]
+        return keys or None
+
+    return sent if transact(svc, order_id, decide) is not None else []
 
 
 @retry_on_stale

@@ -124,9 +124,13 @@ def test_a_buyer_with_only_a_whatsapp_number_is_never_left_unseen(dispatched: De
     alerts = [m for m in svc.store.messages("INV-0002") if m.kind.startswith("undelivered:completed")]
     assert [m.recipient for m in alerts] == [svc.settings.ops_email]
     assert "FULFIL_BUYER_CHAT_URL" in alerts[0].body
+    # Its screenshots cannot ride on an email or a share: ops are told to hand them over.
+    (by_hand,) = [m for m in svc.store.messages("INV-0002") if m.kind == "handover_by_hand"]
+    assert by_hand.recipient == svc.settings.ops_email and "followers.png" not in by_hand.body
+    assert svc.store.get("INV-0002").handovers == []
 
 
-def test_a_rework_past_its_deadline_is_escalated_once_to_the_lead_and_ops(
+def test_a_rework_is_reminded_before_its_deadline_and_escalated_after_it_each_once(
     completed: Deps, home: Path
 ) -> None:
     svc = completed
@@ -137,11 +141,16 @@ def test_a_rework_past_its_deadline_is_escalated_once_to_the_lead_and_ops(
     def for_one(at: datetime) -> list[str]:  # other orders have rungs of their own that day
         return [q for q in steps.sweep_deadlines(at).queued if q.startswith("INV-0001/")]
 
-    assert for_one(order.claims[-1].deadline - timedelta(minutes=1)) == []
-    late = order.claims[-1].deadline + timedelta(hours=1)
+    deadline = order.claims[-1].deadline
+    assert for_one(deadline - timedelta(hours=3)) == []
+    assert for_one(deadline - timedelta(hours=1)) == ["INV-0001/rework_reminder:1"]  # 2 h before
+    assert for_one(deadline - timedelta(minutes=1)) == []  # once
+    late = deadline + timedelta(hours=1)
     assert for_one(late) == ["INV-0001/rework_overdue:1"]
     assert for_one(late + timedelta(hours=5)) == []  # once
     steps.send_outbox()
+    (reminded,) = _emails(home, "INV-0001", "rework_reminder")
+    assert reminded["To"] == "tim-akun@localhost" and "akun 5 diblokir" in _text(reminded)
     (escalated,) = _emails(home, "INV-0001", "rework_overdue")
     assert escalated["To"] == "rina@localhost, ops@localhost"
     assert "akun 5 diblokir" in _text(escalated)
