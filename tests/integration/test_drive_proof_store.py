@@ -10,9 +10,8 @@ import pytest
 
 from fulfil import bootstrap
 from fulfil.core.status import OrderStatus as S
-from fulfil.settings import Settings
 from fulfil.testing.fake_google import FOLDER_MIME, FakeGoogle
-from fulfil.usecases import dispatch, intake, pipeline, proofs
+from fulfil.usecases import pipeline, proofs
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.pipeline import DirectSteps
 from integrations.gdrive.drive import ORDER_KEY, README, DriveProofFolders
@@ -20,7 +19,7 @@ from integrations.google.clients import google_api, load_credentials
 from integrations.google.retry import GoogleApiError
 from integrations.ports import ProofFolderSpec
 from tests.conftest import EXAMPLES, NOW
-from tests.google_fixtures import FAST
+from tests.google_fixtures import FAST, dispatch_the_example, services_on_drive
 
 
 def _drive(fake: FakeGoogle, key_json: str, root: str) -> DriveProofFolders:
@@ -173,20 +172,10 @@ def test_throttling_and_server_errors_are_retried_to_success(fake, drive) -> Non
 
 @pytest.fixture
 def on_drive(fake, key_json, root, home: Path) -> Iterator[Deps]:
-    settings = Settings(
-        home=home,
-        proof_store="gdrive",
-        drive_folder_id=root,
-        google_api_url=fake.base_url,
-        google_credentials_json=key_json,
-    )
-    svc = bootstrap.build(settings)
+    svc = services_on_drive(fake, key_json, root, home)
     svc.proofs.policy = FAST  # type: ignore[attr-defined]
     svc.clock = lambda: NOW
-    tables = svc.source(EXAMPLES / "orders.csv").read()
-    intake.ingest(svc, intake.rows_of(svc, tables))
-    ready = dispatch.ready_to_dispatch(svc)
-    dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, ready))
+    dispatch_the_example(svc, EXAMPLES / "orders.csv")
     yield svc
     svc.close()
 

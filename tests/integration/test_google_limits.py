@@ -18,11 +18,9 @@ import requests
 from google.oauth2.credentials import Credentials as UserCredentials
 from googleapiclient.errors import HttpError
 
-from fulfil import bootstrap
 from fulfil.core.status import OrderStatus as S
-from fulfil.settings import Settings
 from fulfil.testing.fake_google import FOLDER_MIME, FakeGoogle
-from fulfil.usecases import dispatch, intake, proofs
+from fulfil.usecases import proofs
 from fulfil.usecases.deps import Deps
 from integrations.gdrive.drive import ORDER_KEY, README, DriveProofFolders
 from integrations.gdrive.drive_reports import DriveReportShelf
@@ -31,7 +29,7 @@ from integrations.google.clients import SIGN_IN_EXPIRED, google_api, gspread_cli
 from integrations.google.retry import GoogleApiError, RetryPolicy
 from integrations.source.gsheet import FormResponsesSource
 from tests.conftest import EXAMPLES, NOW
-from tests.google_fixtures import FAST, key_json, service_account_key  # noqa: F401  (fixtures)
+from tests.google_fixtures import FAST, dispatch_the_example, key_json, service_account_key, services_on_drive  # noqa: F401  (fixtures)
 
 SHOP = "toko.sari@gmail.com"
 
@@ -340,19 +338,10 @@ def test_a_change_under_a_denied_folder_is_skipped_and_the_watch_moves_on(fake, 
 
 @pytest.fixture
 def on_drive(fake, key_json, root, home: Path) -> Iterator[Deps]:  # noqa: F811
-    settings = Settings(
-        home=home,
-        proof_store="gdrive",
-        drive_folder_id=root,
-        google_api_url=fake.base_url,
-        google_credentials_json=key_json,
-    )
-    svc = bootstrap.build(settings)
+    svc = services_on_drive(fake, key_json, root, home)
     svc.proofs = _drive(fake, root)  # signed in as the shop
     svc.clock = lambda: NOW
-    tables = svc.source(EXAMPLES / "orders.csv").read()
-    intake.ingest(svc, intake.rows_of(svc, tables))
-    dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc)))
+    dispatch_the_example(svc, EXAMPLES / "orders.csv")
     yield svc
     svc.close()
 

@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from fulfil import bootstrap
-from fulfil.settings import Settings
 from fulfil.testing.fake_google import FOLDER_MIME, FakeGoogle
 from fulfil.usecases import intake
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.report import write_report
 from integrations.gdrive.drive_reports import REPORTS_KEY, DriveReportShelf
 from tests.conftest import EXAMPLES, NOW
-from tests.google_fixtures import FAST
+from tests.google_fixtures import FAST, services_on_drive
 
 NAMES = ["report-2026-11-23.csv", "report-2026-11-23.md", "report-2026-11-23.png"]
 
@@ -29,14 +27,7 @@ def root(fake: FakeGoogle) -> str:
 
 @pytest.fixture
 def on_drive(fake: FakeGoogle, key_json: str, root: str, home: Path) -> Iterator[Deps]:
-    settings = Settings(
-        home=home,
-        proof_store="gdrive",
-        drive_folder_id=root,
-        google_api_url=fake.base_url,
-        google_credentials_json=key_json,
-    )
-    svc = bootstrap.build(settings)
+    svc = services_on_drive(fake, key_json, root, home)
     _shelf(svc).policy = FAST
     svc.clock = lambda: NOW
     yield svc
