@@ -166,10 +166,8 @@ def import_claims(
     """Open the claims buyers sent through the shop's claim form (order ID, email, complaint,
     optionally how many items): each only on the buyer's own order, within its warranty, once.
     A row that cannot be taken is one line; the command then exits 1 (nothing else is lost)."""
-    from integrations.source.files import FileOrderSource
-
     svc = get_services()
-    report = aftersale.import_claims(svc, FileOrderSource(path).read())
+    report = aftersale.import_claims(svc, svc.source(path).read())
     sent = notify.send_pending(svc)
     for line in report.refused:
         err_console.print(f"[yellow]not taken[/] {line}", highlight=False)
