@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from uuid import UUID
 
 from prefect import Flow, serve
+from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval, Schedule
 
+from flows import admin as admin_flows
 from flows.daily_digest import daily_digest
 from flows.daily_report import daily_report
 from flows.deadline_sweep import deadline_sweep
@@ -23,9 +25,6 @@ from flows.intake import intake
 from flows.watch_proofs import watch_proofs
 from fulfil.core.errors import ConfigError
 from fulfil.settings import Settings
-
-if TYPE_CHECKING:
-    from prefect.deployments.runner import RunnerDeployment
 
 # The folder that holds flows/: the repository, or site-packages for a non-editable install.
 # A worker's run starts there (prefect.yaml's pull step does the same), so entrypoints such as
@@ -48,6 +47,8 @@ class Planned:
     schedules: list[Schedule]
     # What the UI's Run button passes; each matches what the CLI command does by default.
     parameters: dict[str, Any] = field(default_factory=dict)
+    # A parameter's allowed values, shown as a dropdown in the Custom run form (the staff list).
+    choices: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def entrypoint(self) -> str:
@@ -129,22 +130,98 @@ def deployments(settings: Settings) -> list[Planned]:
     ]
 
 
+ADMIN_TAGS = ["fulfil", "admin"]
+
+
+def admin_deployments(settings: Settings) -> list[Planned]:
+    """The admin actions, run by hand from the UI's Custom run form: no schedule."""
+    from fulfil.config import load_catalogue
+    from fulfil.core.staff import deciders, staff_of
+
+    catalogue = load_catalogue(settings.config_dir)
+    everyone, deciding = list(staff_of(catalogue)), deciders(catalogue)
+    ops = [p.name for p in catalogue.ops]
+    doers = [m.name for m in staff_of(catalogue).values() if m.member_of or m.leads]
+
+    def admin(flow: Flow[..., Any], text: str, by: list[str], **more: list[str]) -> Planned:
+        return Planned(flow, flow.name, text, ADMIN_TAGS, [], choices={"by": by, **more})
+
+    return [
+        admin(
+            admin_flows.assign_order,
+            "Give a dispatched order to a member of its division "
+            "(its lead or ops decide); the division is told.",
+            deciding,
+            to=doers,
+        ),
+        admin(
+            admin_flows.mark_paid,
+            "Mark an order paid after checking the bank transfer; it "
+            "goes to the team at the next intake and the buyer is told.",
+            ops,
+        ),
+        admin(
+            admin_flows.apply_change,
+            "Apply the answers a buyer edited after the order went "
+            "to the team (held for ops until now); the team is told what changed.",
+            deciding,
+        ),
+        admin(
+            admin_flows.comment_order,
+            "Add a comment to an order's history, and send it to the buyer if ticked.",
+            everyone,
+        ),
+        admin(
+            admin_flows.cancel_order,
+            "Cancel an order with a reason: the buyer and, when it has the work, the division are told.",
+            deciding,
+        ),
+        admin(
+            admin_flows.set_status,
+            "Set an order's status by hand with a reason (ops only); nobody is messaged.",
+            ops,
+        ),
+        admin(
+            admin_flows.claim_order,
+            "Open a warranty claim on a completed order: rework for the team, a message to the buyer.",
+            deciding,
+        ),
+        admin(
+            admin_flows.refund_order,
+            "Record a refund (ops only) and tell the buyer; a full refund closes the order.",
+            ops,
+        ),
+    ]
+
+
+def with_choices(deployment: RunnerDeployment, choices: dict[str, list[str]]) -> RunnerDeployment:
+    """The Custom run form offers these values only (and the API refuses others)."""
+    properties = deployment._parameter_openapi_schema.properties
+    for name, values in choices.items():
+        if name in properties and values:
+            properties[name]["enum"] = values
+    return deployment
+
+
 def serve_all(settings: Settings) -> None:
     """Serve every deployment from this process until interrupted (`fulfil serve`)."""
     # to_deployment and apply are sync_compatible: called from sync code they return the value.
     serve(
         *(
-            cast(
-                "RunnerDeployment",
-                p.flow.to_deployment(
-                    name=p.name,
-                    description=p.description,
-                    tags=p.tags,
-                    schedules=p.schedules,
-                    parameters=p.parameters,
+            with_choices(
+                cast(
+                    "RunnerDeployment",
+                    p.flow.to_deployment(
+                        name=p.name,
+                        description=p.description,
+                        tags=p.tags,
+                        schedules=p.schedules,
+                        parameters=p.parameters,
+                    ),
                 ),
+                p.choices,
             )
-            for p in deployments(settings)
+            for p in [*deployments(settings), *admin_deployments(settings)]
         )
     )
 
@@ -190,7 +267,7 @@ def deploy_all(settings: Settings, pool: str) -> list[UUID]:
 
     ensure_process_pool(pool)
     ids: list[UUID] = []
-    for p in deployments(settings):
+    for p in [*deployments(settings), *admin_deployments(settings)]:
         made = RunnerDeployment.from_storage(
             storage=LocalStorage(str(CODE_ROOT)),
             entrypoint=p.entrypoint,
@@ -201,5 +278,6 @@ def deploy_all(settings: Settings, pool: str) -> list[UUID]:
             parameters=p.parameters,
             work_pool_name=pool,
         )
-        ids.append(cast(UUID, cast(RunnerDeployment, made).apply(work_pool_name=pool)))
+        ready = with_choices(cast(RunnerDeployment, made), p.choices)
+        ids.append(cast(UUID, ready.apply(work_pool_name=pool)))
     return ids

@@ -18,8 +18,9 @@ from fulfil.core.message_key import EMAIL, MessageKey
 from fulfil.core.order import Order
 from fulfil.core.status import OrderStatus
 
-# An outbox message's state.
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+# An outbox message's state. "unsure": its sender died while handing it over, so it may have
+# arrived; it is never sent again by itself (ops check and resend), so nobody gets it twice.
+PENDING, SENDING, SENT, FAILED, UNSURE = "pending", "sending", "sent", "failed", "unsure"
 
 
 class StaleOrder(Exception):
@@ -241,6 +242,8 @@ class Outbox(Protocol):
     def claim_messages(
         self, owner: str, limit: int = 500, after_id: int = 0
     ) -> builtins.list[OutboxMessage]: ...
+    def start_attempt(self, message_id: int, owner: str) -> bool: ...
+    def set_aside_interrupted(self) -> builtins.list[OutboxMessage]: ...
     def mark_sent(self, message_id: int, at: datetime, owner: str | None = None) -> None: ...
     def mark_failed(
         self, message_id: int, error: str, *, permanent: bool, owner: str | None = None

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fulfil.core.needs_action import NeedsAction
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.intake import IntakeReport
 from fulfil.usecases.notify import SendReport
 from fulfil.usecases.proofs import Scan
 from fulfil.usecases.sweep import SweepReport
-from tasks import crm, dispatch, intake, notify, proofs, report, sweep, traces
+from tasks import attention, crm, dispatch, intake, notify, proofs, report, sweep, traces
 
 
 class TaskSteps:
@@ -60,3 +61,9 @@ class TaskSteps:
 
     def check_delivery(self, report: SendReport) -> None:
         notify.check_delivery(report)
+
+    def alert_needing_action(self) -> list[NeedsAction]:
+        return attention.alert_needing_action(self.deps)
+
+    def publish_needing_action(self, found: list[NeedsAction]) -> None:
+        attention.publish_needing_action(self.deps, found)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from fulfil import bootstrap
 from fulfil.core.errors import FulfilError
+from fulfil.core.needs_action import NeedsAction
 from fulfil.settings import load_settings
 from fulfil.usecases.deps import Deps
 
@@ -38,6 +39,19 @@ def _say(text: str) -> None:
     err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
 
 
+def _prefect_refused(exc: Exception) -> str | None:
+    """A Prefect server behind a password answered 401: say which setting is missing or wrong."""
+    response = getattr(exc, "response", None)
+    if not type(exc).__module__.startswith("prefect") or getattr(response, "status_code", None) != 401:
+        return None
+    url = getattr(response, "url", None)  # host and port only: never a user:password
+    where = f" at {url.scheme}://{url.host}" + (f":{url.port}" if url.port else "") if url else ""
+    return (
+        f"the Prefect API{where} answered 401 Unauthorized: set PREFECT_API_AUTH_STRING to the "
+        'server\'s PREFECT_SERVER_API_AUTH_STRING (README: "Production: the Prefect UI behind a password")'
+    )
+
+
 @contextmanager
 def fail_cleanly(*, unexpected: bool = False) -> Iterator[None]:
     """A problem a person can fix is one line on stderr and exit code 1, never a traceback.
@@ -58,6 +72,9 @@ def fail_cleanly(*, unexpected: bool = False) -> Iterator[None]:
     except Exception as exc:
         if not unexpected or debugging():
             raise
+        if refused := _prefect_refused(exc):
+            _say(refused)
+            sys.exit(1)
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
         _say(f"{type(exc).__name__}: {first} (run `fulfil --debug …` for where)")
         sys.exit(1)
@@ -115,4 +132,14 @@ def order_table(rows: list[dict[str, Any]], title: str = "Orders") -> Table:
             # The table shows the Indonesian half; `orders show` has both.
             r["last_comment"].split(" / ")[0],
         )
+    return table
+
+
+def needs_action_table(found: list[NeedsAction]) -> Table:
+    """Orders that need a person and why, as `fulfil orders list --needs-action` shows them."""
+    table = Table(title=f"needs action: {len(found)}", header_style="bold")
+    for column in ("order", "reason", "what to do"):
+        table.add_column(column, overflow="fold")
+    for n in found:
+        table.add_row(n.order_id, str(n.reason), n.detail)
     return table

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fulfil.cli._common import console, get_services, order_table
+from fulfil.cli._common import console, get_services, needs_action_table, order_table
 from fulfil.cli._prefect import quiet_console_logs, run_flow
+from fulfil.core.staff import first_ops, who
 from fulfil.settings import Settings
+from fulfil.usecases import attention
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.summary import order_rows
 
@@ -122,6 +124,7 @@ def demo(
     _run_stages(svc, str(source), put)
 
     console.print(order_table(order_rows(svc), title="fulfil demo: every order"))
+    console.print(needs_action_table(attention.needing_action(svc)))
     _where_to_look(svc, home)
 
 
@@ -159,14 +162,15 @@ def _after_sale(svc: Deps, put: Drop) -> None:
         console.print("[bold]after sale[/]: done in an earlier run (a claim is never opened twice)")
         return
     console.print(f"[bold]after sale[/]: INV-0001 claims one account ({reason})")
-    order = aftersale.open_claim(svc, "INV-0001", reason=reason, items=1, actor="ops:demo")
+    ops = who(svc.catalogue, first_ops(svc.catalogue)).actor
+    order = aftersale.open_claim(svc, "INV-0001", reason=reason, items=1, actor=ops)
     notify.send_pending(svc)
     console.print(f"     INV-0001 is {order.status}; the team drops a replacement", highlight=False)
     put("INV-0001", "akun-pengganti.csv", _accounts_csv(1, start=11))
     done = run_flow(svc, watch_proofs)
     console.print(f"     completed again: {', '.join(done) or '-'}", highlight=False)
     order = aftersale.refund(
-        svc, "INV-0003", amount=250_000, reason="Domain telat aktif 2 hari", full=False, actor="ops:demo"
+        svc, "INV-0003", amount=250_000, reason="Domain telat aktif 2 hari", full=False, actor=ops
     )
     notify.send_pending(svc)
     console.print(f"     INV-0003 refunded Rp250.000 (partial); it stays {order.status}", highlight=False)
@@ -218,6 +222,7 @@ def _on_fake_google(settings: Settings, source: Path, *, as_service_account: boo
         _run_stages(svc, None, put)
         rows = order_rows(svc)
         console.print(order_table(rows, title="fulfil demo on fake Google: every order"))
+        console.print(needs_action_table(attention.needing_action(svc)))
         by_api: dict[str, int] = {}
         for r in fake.requests:
             by_api[r.api] = by_api.get(r.api, 0) + 1

@@ -1,10 +1,13 @@
 """`fulfil google login|logout`, `fulfil doctor` and `fulfil dev fake-google`: signing in as the
-shop, is the Google setup right, and a Google to try it on."""
+shop, is the Google setup right (and is the Prefect API behind its password), and a Google to
+try it on."""
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Annotated
 
@@ -110,12 +113,14 @@ def logout() -> None:
 
 
 def doctor() -> None:
-    """Check the Google credentials, the shared Drive folder, the CRM sheet and the form sheet.
+    """Check the Google credentials, the shared Drive folder, the CRM sheet and the form sheet;
+    warn when the Prefect API answers without a password on an address other machines reach.
 
     One line per check, with how to fix each failure; exits non-zero when anything fails.
     """
     svc = get_services()
     s = svc.settings
+    _warn_if_prefect_is_open()
     checks: list[tuple[str, list[str]]] = []
     if svc.google is None:
         console.print("Google is not configured (FULFIL_PROOF_STORE/CRM/SOURCE are local): nothing to check.")
@@ -163,6 +168,56 @@ def doctor() -> None:
             (f"form sheet {s.form_spreadsheet_key} / {s.form_worksheet}", _fix(_checked(form), who))
         )
     _report(checks)
+
+
+def is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 or localhost: only this machine reaches a server there."""
+    if not host:
+        return False
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    return (mapped or ip).is_loopback
+
+
+def answers_without_password(api_url: str, timeout: float = 3.0) -> bool:
+    """Does the Prefect API serve a request that carries no Authorization header?
+
+    Asks `/admin/version`: with PREFECT_SERVER_API_AUTH_STRING set it answers 401, while
+    `/health` and `/ready` always answer (Prefect exempts them for probes). No answer is not a yes.
+    """
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/admin/version", timeout=timeout) as answer:
+            return 200 <= answer.status < 300
+    except (OSError, ValueError):  # urllib.error.HTTPError (401 …) is an OSError too
+        return False
+
+
+def _warn_if_prefect_is_open() -> None:
+    """One warning line when PREFECT_API_URL is not loopback and answers without a password."""
+    from urllib.parse import urlsplit
+
+    from prefect.settings import PREFECT_API_URL
+
+    api_url = PREFECT_API_URL.value()
+    if not api_url:
+        return
+    parts = urlsplit(api_url)
+    if is_loopback(parts.hostname) or not answers_without_password(api_url):
+        return
+    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never a user:password
+    console.print(
+        f"[yellow]![/] Prefect API at {escape(shown)} answers without a password: set "
+        "PREFECT_SERVER_API_AUTH_STRING on the server and PREFECT_API_AUTH_STRING on every client "
+        '(README: "Production: the Prefect UI behind a password")',
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _checked(adapter: object) -> list[str]:

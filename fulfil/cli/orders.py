@@ -8,12 +8,30 @@ from typing import Annotated
 
 import typer
 
-from fulfil.cli._common import console, err_console, get_services, order_table
+from fulfil.cli._common import console, err_console, get_services, needs_action_table, order_table
+from fulfil.core.needs_action import NeedsAction
+from fulfil.core.order import Order
+from fulfil.core.staff import first_ops, who
 from fulfil.core.status import OrderStatus
-from fulfil.usecases import admin, aftersale, intake, notify
+from fulfil.usecases import admin, aftersale, attention, intake, notify
+from fulfil.usecases.deps import Deps
 from fulfil.usecases.summary import brief, detail
 
-app = typer.Typer(help="List, inspect, assign and cancel orders.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, inspect and act on orders: assign, mark paid, apply a held change, comment, cancel.",
+    no_args_is_help=True,
+)
+
+BY_HELP = "who acts, from the staff list in configs/services.yaml (default: the first of ops)"
+
+
+def _by(svc: Deps, by: str) -> str:
+    return by.strip() or first_ops(svc.catalogue)
+
+
+def _actor(svc: Deps, by: str) -> str:
+    """How the history names who acted (`ops:Sari Wulandari`), checked against the staff list."""
+    return who(svc.catalogue, _by(svc, by)).actor
 
 
 @app.command("list")
@@ -21,16 +39,30 @@ def list_orders(
     status: Annotated[
         OrderStatus | None, typer.Option("--status", "-s", help="only orders in this status")
     ] = None,
+    needs: Annotated[
+        bool, typer.Option("--needs-action", help="only orders that need a person, and why")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON array instead of a table")] = False,
 ) -> None:
     """List orders with their status, deadline and whether they are overdue."""
     svc = get_services()
+    if needs:
+        _list_needing_action(attention.needing_action(svc), as_json=as_json)
+        return
     orders = svc.store.list({status} if status else None)
     rows = [brief(o) for o in orders]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     console.print(order_table(rows, title=f"{len(rows)} orders"))
+
+
+def _list_needing_action(found: list[NeedsAction], *, as_json: bool) -> None:
+    if as_json:
+        rows = [{"order": n.order_id, "reason": str(n.reason), "detail": n.detail} for n in found]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    console.print(needs_action_table(found))
 
 
 @app.command("show")
@@ -90,12 +122,12 @@ def show_order(
 @app.command("assign")
 def assign_order(
     order_id: Annotated[str, typer.Argument(help="the order ID")],
-    to: Annotated[str, typer.Option("--to", help="who in the division does the work")],
-    by: Annotated[str, typer.Option("--by", help="the division lead assigning it")],
+    to: Annotated[str, typer.Option("--to", help="who in the division does the work (the staff list)")],
+    by: Annotated[str, typer.Option("--by", help="the division's lead, or ops, assigning it")],
 ) -> None:
-    """Record which team member works on a dispatched order (a lead's decision)."""
+    """Record which team member works on a dispatched order (its division lead's or ops' decision)."""
     svc = get_services()
-    order = admin.assign(svc, order_id.strip().upper(), to=to, lead=by)
+    order = admin.assign(svc, order_id.strip().upper(), to=to, by=by)
     sent = notify.send_pending(svc)  # the division hears it now, not at the next watch
     console.print(
         f"{order.order_id} is {order.status}, assigned to {order.assignee}; messages sent: {len(sent.sent)}",
@@ -107,11 +139,11 @@ def assign_order(
 def cancel_order(
     order_id: Annotated[str, typer.Argument(help="the order ID")],
     reason: Annotated[str, typer.Option("--reason", help="why; the buyer is told this")],
-    by: Annotated[str, typer.Option("--by", help="who cancels (recorded as ops:<name>)")] = "admin",
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "",
 ) -> None:
     """Cancel an order that has no accepted proof yet; the buyer gets a message with the reason."""
     svc = get_services()
-    order = admin.cancel_order(svc, order_id.strip().upper(), reason=reason, actor=f"ops:{by}")
+    order = admin.cancel_order(svc, order_id.strip().upper(), reason=reason, by=_by(svc, by))
     sent = notify.send_pending(svc)
     console.print(
         f"{order.order_id} is {order.status}; messages sent: {len(sent.sent)}"
@@ -123,11 +155,11 @@ def cancel_order(
 @app.command("release")
 def release_order(
     order_id: Annotated[str, typer.Argument(help="the order ID held as a possible double submission")],
-    by: Annotated[str, typer.Option("--by", help="who decided it (recorded as ops:<name>)")] = "admin",
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "",
 ) -> None:
     """Take in an order held as a possible double submission: ops checked it is a real order."""
     svc = get_services()
-    order = intake.release_duplicate(svc, order_id.strip().upper(), actor=f"ops:{by}")
+    order = intake.release_duplicate(svc, order_id.strip().upper(), actor=_actor(svc, by))
     sent = notify.send_pending(svc)
     console.print(f"{order.order_id} is {order.status}; messages sent: {len(sent.sent)}", highlight=False)
 
@@ -142,13 +174,13 @@ def claim_order(
     override: Annotated[
         str, typer.Option("--override", help="accept it outside the warranty window: say why")
     ] = "",
-    by: Annotated[str, typer.Option("--by", help="who takes the claim (recorded as ops:<name>)")] = "admin",
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "",
 ) -> None:
     """Open a warranty claim: the order goes back to the team as rework with its own deadline; the
     buyer hears it was received, the division gets a rework order naming the reason and items."""
     svc = get_services()
     order = aftersale.open_claim(
-        svc, order_id.strip().upper(), reason=reason, items=items, actor=f"ops:{by}", override=override
+        svc, order_id.strip().upper(), reason=reason, items=items, actor=_actor(svc, by), override=override
     )
     sent = notify.send_pending(svc)
     claim = order.claims[-1]
@@ -189,13 +221,13 @@ def refund_order(
     full: Annotated[
         bool, typer.Option("--full/--partial", help="a full refund closes the order (default: partial)")
     ] = False,
-    by: Annotated[str, typer.Option("--by", help="who refunds (recorded as ops:<name>)")] = "admin",
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "",
 ) -> None:
     """Record a refund (who, when, how much) and tell the buyer; a full refund closes the order and
     no later claim reopens it."""
     svc = get_services()
     order = aftersale.refund(
-        svc, order_id.strip().upper(), amount=amount, reason=reason, full=full, actor=f"ops:{by}"
+        svc, order_id.strip().upper(), amount=amount, reason=reason, full=full, actor=_actor(svc, by)
     )
     sent = notify.send_pending(svc)
     console.print(f"{order.order_id} is {order.status}; messages sent: {len(sent.sent)}", highlight=False)
@@ -204,9 +236,64 @@ def refund_order(
 @app.command("unshare")
 def unshare_order(
     order_id: Annotated[str, typer.Argument(help="the order ID")],
-    by: Annotated[str, typer.Option("--by", help="who withdraws it (recorded as ops:<name>)")] = "admin",
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "",
 ) -> None:
     """Withdraw the buyer's access to the files shared with them on Google Drive."""
     svc = get_services()
-    order, withdrawn = aftersale.withdraw_access(svc, order_id.strip().upper(), actor=f"ops:{by}")
+    order, withdrawn = aftersale.withdraw_access(svc, order_id.strip().upper(), actor=_actor(svc, by))
     console.print(f"{order.order_id}: access withdrawn from {withdrawn} shared file(s)", highlight=False)
+
+
+def _done(svc: Deps, order: Order) -> None:
+    sent = notify.send_pending(svc)
+    console.print(f"{order.order_id} is {order.status}; messages sent: {len(sent.sent)}", highlight=False)
+
+
+@app.command("paid")
+def mark_paid(
+    order_id: Annotated[str, typer.Argument(help="the order ID")],
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "",
+) -> None:
+    """Mark an order paid (a bank transfer ops checked): it goes to the team at the next intake."""
+    svc = get_services()
+    _done(svc, admin.mark_paid(svc, order_id.strip().upper(), by=_by(svc, by)))
+
+
+@app.command("apply-change")
+def apply_change(
+    order_id: Annotated[str, typer.Argument(help="the order ID")],
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "",
+) -> None:
+    """Apply the answers the buyer edited after dispatch (held until now); the team is told."""
+    svc = get_services()
+    _done(svc, admin.apply_held_change(svc, order_id.strip().upper(), by=_by(svc, by)))
+
+
+@app.command("comment")
+def comment(
+    order_id: Annotated[str, typer.Argument(help="the order ID")],
+    text: Annotated[str, typer.Argument(help="the comment, as it goes into the order's history")],
+    tell_buyer: Annotated[bool, typer.Option("--tell-buyer", help="send it to the buyer too")] = False,
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "",
+) -> None:
+    """Add a comment to an order's history, as a shop admin does; the buyer gets it if asked."""
+    svc = get_services()
+    _done(
+        svc,
+        admin.add_comment(svc, order_id.strip().upper(), text=text, by=_by(svc, by), tell_buyer=tell_buyer),
+    )
+
+
+@app.command("set-status")
+def set_status(
+    order_id: Annotated[str, typer.Argument(help="the order ID")],
+    status: Annotated[OrderStatus, typer.Argument(help="the status to set")],
+    reason: Annotated[str, typer.Option("--reason", help="why, for the order's history")],
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "",
+) -> None:
+    """Override an order's status by hand (ops only), with the reason in its history."""
+    svc = get_services()
+    _done(
+        svc,
+        admin.override_status(svc, order_id.strip().upper(), status=status, reason=reason, by=_by(svc, by)),
+    )

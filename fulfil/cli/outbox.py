@@ -16,15 +16,18 @@ app = typer.Typer(help="See queued, sent and failed messages; resend failed ones
 
 @app.command("list")
 def list_messages(
-    failed: Annotated[bool, typer.Option("--failed", help="only messages given up on")] = False,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="only messages given up on, or set aside as unsure")
+    ] = False,
     order: Annotated[str | None, typer.Option("--order", help="only this order's messages")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON array instead of a table")] = False,
 ) -> None:
-    """Messages with their state (pending, sending, sent, failed), tries and last error."""
+    """Messages with their state (pending, sending, sent, failed, unsure: may have arrived), tries and
+    last error."""
     store = get_services().store
     messages = store.messages(order.strip().upper() if order else None)
     if failed:
-        messages = [m for m in messages if m.state == "failed"]
+        messages = [m for m in messages if m.state in ("failed", "unsure")]
     rows = [
         {
             "id": m.id,
@@ -53,7 +56,7 @@ def retry(
     ids: Annotated[list[int] | None, typer.Argument(help="IDs from `fulfil outbox list --failed`")] = None,
     all_failed: Annotated[bool, typer.Option("--all", help="every failed message")] = False,
 ) -> None:
-    """Send failed messages again, once each, after their cause was fixed."""
+    """Send failed (or unsure) messages again, once each, after their cause was fixed."""
     if not ids and not all_failed:
         raise typer.BadParameter("name message IDs, or --all", param_hint="IDS")
     svc = get_services()
@@ -61,7 +64,7 @@ def retry(
     if ids and len(requeued) < len(set(ids)):
         missing = sorted(set(ids) - {m.id for m in requeued})
         left = ", ".join(map(str, missing))
-        err_console.print(f"not failed (sent, pending or unknown), left alone: {left}")
+        err_console.print(f"not failed or unsure (sent, pending or unknown), left alone: {left}")
     report = notify.send_pending(svc)
     console.print(
         f"requeued {len(requeued)}; sent {len(report.sent)}, failed {len(report.failed)}, "

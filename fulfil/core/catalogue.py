@@ -13,15 +13,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Lead(_Strict):
-    name: str
+class Person(_Strict):
+    name: str = Field(min_length=1)
     email: str
+
+
+Lead = Person
 
 
 class Division(_Strict):
     name: str
     email: str = Field(description="where work orders for this division go")
     lead: Lead
+    # Who in the division can be given an order (the assign form offers these names).
+    members: list[Person] = []
 
 
 class Names(_Strict):
@@ -184,9 +189,21 @@ class Catalogue(_Strict):
     divisions: dict[str, Division]
     services: dict[str, Service]
     ladder: Ladder = Ladder()
+    # The shop's admins: they may do every admin action (fulfil/core/staff.py).
+    ops: list[Person] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
+        people = list(self.ops)
+        for division in self.divisions.values():
+            people += [division.lead, *division.members]
+        emails: dict[str, set[str]] = {}
+        for person in people:
+            emails.setdefault(person.name, set()).add(person.email)
+        # A form picks who acted by name: one name is one person (who may hold several roles).
+        clash = sorted(name for name, found in emails.items() if len(found) > 1)
+        if clash:
+            raise ValueError(f"staff: {', '.join(clash)} named with different emails: one name, one person")
         for key, service in self.services.items():
             if key != service.code:
                 raise ValueError(f"service {key}: its code says {service.code!r}")

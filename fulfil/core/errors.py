@@ -23,6 +23,10 @@ class ForbiddenTransition(FulfilError):
     pass
 
 
+class NotAllowed(FulfilError):
+    """This person may not take this action (not on the staff list, not the division's lead)."""
+
+
 class UnknownOrder(FulfilError):
     pass
 

@@ -142,6 +142,11 @@ class Order:
     handovers: list[HandedOver] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
+    # The buyer's form answers as edited after the order went to the team: not applied until ops
+    # decide (fulfil/usecases/admin.apply_held_change), so the team never works on a moving target.
+    held_change: dict[str, str] = field(default_factory=dict)
+    # Who of ops confirmed the payment by hand (a bank transfer): it stands over the form's column.
+    paid_confirmed_by: str = ""
     history: list[HistoryEntry] = field(default_factory=list)
     # Opaque to the core: the store's optimistic-lock counter.
     version: int = 0

@@ -12,9 +12,10 @@ from enum import StrEnum
 
 from fulfil.core import ladder as ladders
 from fulfil.core.catalogue import Ladder, Service
+from fulfil.core.errors import ForbiddenTransition
 from fulfil.core.message_key import MessageKey
-from fulfil.core.order import SYSTEM, Order, Problem
-from fulfil.core.status import EDITABLE, FINAL, OrderStatus
+from fulfil.core.order import SYSTEM, HistoryEntry, Order, Problem
+from fulfil.core.status import EDITABLE, FINAL, WAITING_FOR_PROOF, OrderStatus
 from fulfil.core.validation import Checked, OrderDraft
 
 
@@ -44,6 +45,13 @@ class MessageKind(StrEnum):
     # To ops: the goods could not be handed over by fulfil (a buyer without email), do it by hand.
     HANDOVER_BY_HAND = "handover_by_hand"
     REWORK_OVERDUE = "rework_overdue"
+    # To ops, once per order and situation: it needs a person (fulfil/core/needs_action.py).
+    NEEDS_ACTION = "needs_action"
+    # To the division (and the member on it): an order they work on was cancelled, or changed.
+    CANCELLED_TEAM = "cancelled_team"
+    WORK_CHANGED = "work_changed"
+    # To the buyer: a comment ops added to the order's history with "tell the buyer" ticked.
+    NOTE = "note"
 
 
 # Who each kind of message is for.
@@ -56,6 +64,7 @@ BUYER_KINDS = frozenset(
         MessageKind.PAYMENT_REMINDER,
         MessageKind.FOLLOW_UP,
         MessageKind.CLAIM_RECEIVED,
+        MessageKind.NOTE,
         MessageKind.REPLACEMENT,
         MessageKind.REFUNDED,
     }
@@ -124,7 +133,8 @@ def _take_answers(order: Order, draft: OrderDraft, checked: Checked) -> None:
     order.quantity = checked.quantity
     order.deadline = checked.deadline
     order.notes = draft.notes.strip()
-    order.paid = checked.paid
+    # Ops' word that the money arrived stands, whatever the form's paid column says later.
+    order.paid = checked.paid or bool(order.paid_confirmed_by)
     order.lang = "en" if draft.lang.strip().lower() in ("en", "english", "inggris") else "id"
 
 
@@ -199,7 +209,76 @@ def complete(order: Order, *, at: datetime) -> list[MessageKey]:
 
 
 def cancel(order: Order, reason: str, *, actor: str, at: datetime) -> list[MessageKind]:
-    return [MessageKind.CANCELLED] if order.cancel(reason, actor=actor, at=at) else []
+    """Cancel with a reason: the buyer is told, and so is the division when it has the work."""
+    with_team = order.status in WAITING_FOR_PROOF
+    if not order.cancel(reason, actor=actor, at=at):
+        return []
+    return [MessageKind.CANCELLED, *([MessageKind.CANCELLED_TEAM] if with_team else [])]
+
+
+def mark_paid(order: Order, *, actor: str, at: datetime) -> list[MessageKey] | None:
+    """Ops saw the payment (a bank transfer): the order may go to the team; the buyer hears it."""
+    if order.paid or order.status not in EDITABLE:
+        return None
+    order.paid = True
+    order.paid_confirmed_by = actor
+    order.comment("Pembayaran diterima / Payment received", actor=actor, at=at, notified=True)
+    return [MessageKey(MessageKind.CONFIRMATION, "paid")]
+
+
+def add_note(order: Order, text: str, *, actor: str, at: datetime, tell_buyer: bool) -> list[MessageKey]:
+    """A line in the order's history, as a shop admin writes one; to the buyer too when asked."""
+    if not text.strip():
+        raise ForbiddenTransition("a comment needs some text")
+    told = tell_buyer and order.buyer_reachable
+    order.history.append(HistoryEntry(order.status, text.strip(), actor, at, told))
+    return [MessageKey(MessageKind.NOTE, str(len(order.history)))] if told else []
+
+
+def override_status(order: Order, target: OrderStatus, reason: str, *, actor: str, at: datetime) -> bool:
+    """Ops set the status by hand, outside the usual steps: allowed, and said why, in the history."""
+    if not reason.strip():
+        raise ForbiddenTransition("a status override needs a reason")
+    if target == order.status:
+        return False
+    order.status = target
+    order.history.append(
+        HistoryEntry(target, f"Status diubah manual / Status set by hand: {reason.strip()}", actor, at)
+    )
+    return True
+
+
+# The answers a held change may bring to an order the team already works on.
+CHANGEABLE = ("quantity", "deadline", "notes", "buyer_name", "buyer_email", "phone", "lang")
+
+
+def apply_change(
+    order: Order, draft: OrderDraft, checked: Checked, *, actor: str, at: datetime
+) -> list[MessageKey] | None:
+    """Apply the buyer's held change: refused when the new answers are wrong or change the service
+    (cancel and order again); the division is told what changed when it has the work."""
+    if not order.held_change:
+        return None
+    if checked.problems:
+        raise ForbiddenTransition(
+            "the change cannot be applied: "
+            + "; ".join(f"{p.field}: {p.reason_en}" for p in checked.problems)
+        )
+    if draft.service_code.strip().upper() != order.service_code:
+        raise ForbiddenTransition("the change asks for another service: cancel the order and order again")
+    work = ("quantity", "deadline", "notes")  # what the team's work order says
+    before = {name: getattr(order, name) for name in work}
+    paid = order.paid
+    _take_answers(order, draft, checked)
+    order.paid = paid or checked.paid
+    order.source, order.held_change = dict(order.held_change), {}
+    changed = [name for name in work if getattr(order, name) != before[name]]
+    what = ", ".join(changed) or "contact details"
+    order.comment(f"Perubahan pembeli diterapkan / The buyer's change applied: {what}", actor=actor, at=at)
+    if order.status not in WAITING_FOR_PROOF or not changed:
+        return []
+    count = sum(1 for h in order.history if "The buyer's change applied" in h.comment)
+    return [MessageKey(MessageKind.WORK_CHANGED, str(count))]
 
 
 @dataclass(frozen=True)
@@ -220,9 +299,11 @@ DEFAULT_LADDER = Ladder()
 
 
 def plan_sweep(order: Order, ladder: Ladder = DEFAULT_LADDER, *, now: datetime) -> SweepPlan:
-    # Orders not yet with the team are the buyer's to fix: late, but not the team's lateness.
+    # Orders not yet with the team are the buyer's to fix: late, but not the team's lateness. A
+    # paid, valid order the shop could not dispatch (no procedure) is the shop's lateness.
+    shops_to_move = order.status == OrderStatus.RECEIVED and order.paid and not order.problems
     flag = (
-        order.status not in EDITABLE
+        (order.status not in EDITABLE or shops_to_move)
         and order.status not in FINAL
         and order.status != OrderStatus.REWORK  # judged by its claim's deadline, not the order's
         and not order.overdue

@@ -19,7 +19,7 @@ from fulfil.core.errors import UnknownOrder
 from fulfil.core.identity import KnownResponse
 from fulfil.core.order import HistoryEntry, Order
 from fulfil.core.status import IN_CRM, OrderStatus
-from integrations.ports import FAILED, PENDING, SENDING, SENT, OutboxMessage, QueuedTrace, StaleOrder
+from integrations.ports import FAILED, PENDING, SENDING, SENT, UNSURE, OutboxMessage, QueuedTrace, StaleOrder
 from integrations.store import claims
 
 _CLAIMED = "claimed "
@@ -200,6 +200,7 @@ class MemoryStore:
                         "sent_at": None,
                         "claimed_by": "",
                         "claim_expires": None,
+                        "attempt_started": None,
                     }
             if held is not None:
                 self._goods = {d: o for d, o in self._goods.items() if o != order.order_id}
@@ -247,14 +248,35 @@ class MemoryStore:
             dead = set(claims.dead_owners(holders))
 
             def takeable(m: dict[str, Any]) -> bool:
-                stale = m["state"] == SENDING and (
-                    (m["claim_expires"] is not None and m["claim_expires"] < now) or m["claimed_by"] in dead
-                )
+                stale = _abandoned(m, now, dead) and m["attempt_started"] is None
                 return m["state"] == PENDING or stale
 
             ids = [i for i, m in sorted(self._outbox.items()) if i > after_id and takeable(m)][:limit]
             for i in ids:
                 self._outbox[i].update(state=SENDING, claimed_by=owner, claim_expires=now + claims.LEASE)
+            return [self._as_message(i) for i in ids]
+
+    def start_attempt(self, message_id: int, owner: str) -> bool:
+        now = _now()
+        with self._lock:
+            m = self._outbox.get(message_id)
+            if m is None or m["attempt_started"] is not None or not self._held(m, owner):
+                return False
+            m.update(attempt_started=now, claim_expires=now + claims.LEASE)
+            return True
+
+    def set_aside_interrupted(self) -> builtins.list[OutboxMessage]:
+        now = _now()
+        with self._lock:
+            holders = {m["claimed_by"] for m in self._outbox.values() if m["state"] == SENDING}
+            dead = set(claims.dead_owners(holders))
+            ids = [
+                i
+                for i, m in sorted(self._outbox.items())
+                if _abandoned(m, now, dead) and m["attempt_started"] is not None
+            ]
+            for i in ids:
+                self._outbox[i].update(state=UNSURE, claim_expires=None)
             return [self._as_message(i) for i in ids]
 
     def _held(self, m: dict[str, Any], owner: str | None) -> bool:
@@ -283,6 +305,7 @@ class MemoryStore:
                 attempts=m["attempts"] + 1,
                 error=error[:2000],
                 claim_expires=None,
+                attempt_started=None,
             )
 
     def messages(self, order_id: str | None = None) -> builtins.list[OutboxMessage]:
@@ -293,7 +316,7 @@ class MemoryStore:
             return [self._as_message(i) for i in ids]
 
     def failed_messages(self) -> builtins.list[OutboxMessage]:
-        return [m for m in self.messages() if m.state == FAILED]
+        return [m for m in self.messages() if m.state in (FAILED, UNSURE)]
 
     def retry_failed(self, message_ids: Iterable[int] | None = None) -> builtins.list[OutboxMessage]:
         wanted = None if message_ids is None else set(message_ids)
@@ -301,10 +324,10 @@ class MemoryStore:
             ids = [
                 i
                 for i, m in sorted(self._outbox.items())
-                if m["state"] == FAILED and (wanted is None or i in wanted)
+                if m["state"] in (FAILED, UNSURE) and (wanted is None or i in wanted)
             ]
             for i in ids:
-                self._outbox[i].update(state=PENDING, attempts=0)
+                self._outbox[i].update(state=PENDING, attempts=0, attempt_started=None)
             return [self._as_message(i) for i in ids]
 
     def sent_times(self, order_ids: Iterable[str], kind: str) -> dict[str, datetime]:
@@ -367,3 +390,9 @@ class MemoryStore:
         with self._lock:
             if (self._cursors.get(name) or "").startswith(f"{_CLAIMED}{owner} "):
                 del self._cursors[name]
+
+
+def _abandoned(m: dict[str, Any], now: datetime, dead: set[str]) -> bool:
+    """Being sent by a sender whose lease ran out or whose process (on this host) is gone."""
+    expired = m["claim_expires"] is not None and m["claim_expires"] < now
+    return bool(m["state"] == SENDING and (expired or m["claimed_by"] in dead))

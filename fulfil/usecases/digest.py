@@ -14,6 +14,7 @@ from datetime import date
 
 from fulfil.core.deadlines import in_zone, show
 from fulfil.core.status import FINAL, OrderStatus
+from fulfil.usecases.attention import needing_action
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.report import chart_png
 from integrations.ports import FAILED, Envelope, InlineImage
@@ -54,9 +55,13 @@ def _send(svc: Deps, day: date, key: str) -> None:
         if o.overdue and o.status not in FINAL
     ]
     failed = [m for m in svc.store.messages() if m.state == FAILED]
+    needs = [
+        {"order_id": n.order_id, "reason": str(n.reason), "detail": n.detail} for n in needing_action(svc)
+    ]
     text = svc.composer.compose_for_ops(
         "digest",
         day=day.strftime("%d/%m/%Y"),
+        needs=needs,
         counts={str(s): counts.get(str(s), 0) for s in OrderStatus},
         overdue=overdue,
         failed=[{"order_id": m.order_id, "kind": m.kind, "error": m.error[:200]} for m in failed],

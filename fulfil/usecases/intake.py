@@ -10,9 +10,10 @@ from fulfil.core.identity import Verdict, changed_answers, submitted_before
 from fulfil.core.intake import SourceRow, to_source_rows
 from fulfil.core.order import BUYER, SYSTEM, HistoryEntry, Order
 from fulfil.core.pipeline import MessageKind, admit, held_as_duplicate, hold_as_duplicate
-from fulfil.core.status import EDITABLE, OrderStatus
+from fulfil.core.status import EDITABLE, FINAL, OrderStatus
 from fulfil.core.validation import Checked, OrderDraft, validate
 from fulfil.crash import crash_point
+from fulfil.usecases.attention import alert_order
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.outbox import outbox_messages
 from fulfil.usecases.responses import ResponseNamer
@@ -93,15 +94,27 @@ def _ingest_one(svc: Deps, row: SourceRow, existing: Order | None) -> str:
                 )
             return _admit(svc, order, row)
         outcome = "change_ignored"
+        if order.status in FINAL:  # a finished order keeps what it was done with
+            order.comment(
+                f"Perubahan formulir tidak diterapkan (status {order.status}): {', '.join(changed)} / "
+                f"Form change not applied to a {order.status} order",
+                actor=SYSTEM,
+                at=svc.clock(),
+            )
+            return []
+        # Held for ops: the team's work changes only when a person says so (apply-change).
+        order.held_change = row.draft.as_dict()
         order.comment(
-            f"Perubahan formulir tidak diterapkan (status {order.status}): {', '.join(changed)}. "
-            f"Ops perlu memeriksa. / Form change not applied to a {order.status} order.",
+            f"Perubahan formulir ditahan (status {order.status}): {', '.join(changed)}. "
+            f"Ops memutuskan. / Form change held for ops on a {order.status} order.",
             actor=SYSTEM,
             at=svc.clock(),
         )
         return []
 
     transact(svc, row.draft.order_id, decide)
+    if outcome == "change_ignored":
+        alert_order(svc, row.draft.order_id)  # ops hear of the held change now, once
     return outcome
 
 

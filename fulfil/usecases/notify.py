@@ -75,6 +75,8 @@ class SendReport:
     sent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     retry_later: list[str] = field(default_factory=list)
+    # Set aside: their sender died while handing them over, so they may have arrived (ops decide).
+    unsure: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # order/kind → why it was not delivered
 
 
@@ -103,6 +105,9 @@ def send_pending(svc: Deps) -> SendReport:
     message given up in this pass goes out in this pass too)."""
     report = SendReport()
     owner = svc.claimant()
+    for msg in svc.store.set_aside_interrupted():
+        report.unsure.append(f"{msg.order_id}/{msg.kind}")
+        _note_failure(svc, msg.id, msg.order_id, msg.kind, UNSURE_WHY.format(id=msg.id), unsure=True)
     last = 0  # queued later than what this pass tried: an alert about one of them, say
     while batch := svc.store.claim_messages(owner, after_id=last):
         last = max(m.id for m in batch)
@@ -124,6 +129,8 @@ def _send_one(svc: Deps, msg: OutboxMessage, owner: str, report: SendReport) -> 
             channel=msg.channel,
             attachments=_attachments(svc, msg),
         )
+        if not svc.store.start_attempt(msg.id, owner):
+            return  # its claim ran out and another sender took it over: theirs to send
         svc.sender_for(msg.channel).send(envelope)
     except AdapterError as exc:
         # A temporary failure is retried on later passes, but not for ever.
@@ -174,16 +181,26 @@ MIME_OF = {
 }
 
 
-def _note_failure(svc: Deps, message_id: int, order_id: str, kind: str, error: str) -> None:
+# Why a message was set aside rather than sent again: delivering it twice is what must not happen.
+UNSURE_WHY = (
+    "the sender stopped while handing it over, so it may have arrived; check the sent mail and "
+    "resend with `fulfil outbox retry {id}` if it did not"
+)
+
+
+def _note_failure(
+    svc: Deps, message_id: int, order_id: str, kind: str, error: str, *, unsure: bool = False
+) -> None:
     """In the order's history, and to ops at once (one alert per message, however many passes)."""
 
     def decide(order: Order) -> list[MessageKey]:
-        order.comment(
-            f"Pesan {kind} gagal dikirim: {error} / The {kind} message was not delivered",
-            actor=SYSTEM,
-            at=svc.clock(),
+        said = (
+            f"Pesan {kind} mungkin sudah terkirim, tidak dikirim ulang / The {kind} message may have gone out"
+            if unsure
+            else f"Pesan {kind} gagal dikirim / The {kind} message was not delivered"
         )
+        order.comment(f"{said}: {error}", actor=SYSTEM, at=svc.clock())
         failed = MessageKey.of(kind)
         return [] if failed.kind == MessageKind.UNDELIVERED else [MessageKey(MessageKind.UNDELIVERED, kind)]
 
-    transact(svc, order_id, decide, failed_kind=kind, error=error, message_id=message_id)
+    transact(svc, order_id, decide, failed_kind=kind, error=error, message_id=message_id, unsure=unsure)

@@ -8,6 +8,7 @@ from typing import Any
 from fulfil.core.message_key import MessageKey
 from fulfil.core.order import Order
 from fulfil.core.pipeline import BUYER_KINDS, MessageKind
+from fulfil.core.staff import staff_of
 from fulfil.usecases.deps import Deps
 from integrations.ports import OutboxMessage
 
@@ -16,13 +17,21 @@ def recipient(svc: Deps, order: Order, kind: MessageKind | str) -> str:
     if kind in BUYER_KINDS:
         return order.buyer_email if order.email_reachable else ""
     service = svc.catalogue.get(order.service_code)
-    if service is None or kind in (MessageKind.UNDELIVERED, MessageKind.HANDOVER_BY_HAND):
+    if service is None or kind in TO_OPS:
         return svc.settings.ops_email
     division = svc.catalogue.division_of(service)
+    if kind in TO_WHOEVER_WORKS_ON_IT:
+        member = staff_of(svc.catalogue).get(order.assignee)
+        return ", ".join(dict.fromkeys([division.email, *([member.email] if member else [])]))
     if kind in (MessageKind.ESCALATION, MessageKind.REWORK_OVERDUE):
         # One message to both, so each sees the other was told; one outbox row keeps it once.
         return ", ".join(dict.fromkeys([division.lead.email, svc.settings.ops_email]))
     return division.lead.email if kind == MessageKind.OVERDUE_ALERT else division.email
+
+
+TO_OPS = frozenset({MessageKind.UNDELIVERED, MessageKind.HANDOVER_BY_HAND, MessageKind.NEEDS_ACTION})
+# The division and the member assigned to the order: what they work on was cancelled or changed.
+TO_WHOEVER_WORKS_ON_IT = frozenset({MessageKind.CANCELLED_TEAM, MessageKind.WORK_CHANGED})
 
 
 def outbox_messages(
@@ -42,7 +51,7 @@ def outbox_messages(
         about = next(
             (p for p in order.proofs if key.qualifier and p.fingerprint.endswith(key.qualifier)), None
         )
-        text = svc.composer.compose(key.kind, order, proof=about, **extra)
+        text = svc.composer.compose(key.kind, order, proof=about, qualifier=key.qualifier, **extra)
         rows: list[OutboxMessage] = []
         if to:
             files = tuple(extra.get("attach", ())) if key.kind in HANDS_OVER else ()

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from fulfil.usecases import crm, dispatch, notify, proofs, summary, traces
+from fulfil.core.needs_action import NeedsAction
+from fulfil.usecases import attention, crm, dispatch, notify, proofs, summary, traces
 from fulfil.usecases import intake as intake_uc
 from fulfil.usecases import sweep as sweep_uc
 from fulfil.usecases.deps import Deps
@@ -43,6 +44,8 @@ class Steps(Protocol):
     def publish_summary(self, order_ids: list[str], title: str) -> None: ...
     def publish_order_traces(self, mark: int) -> int: ...
     def check_delivery(self, report: SendReport) -> None: ...
+    def alert_needing_action(self) -> list[NeedsAction]: ...
+    def publish_needing_action(self, found: list[NeedsAction]) -> None: ...
 
 
 def intake(steps: Steps, source: str | None = None) -> dict[str, int]:
@@ -96,12 +99,19 @@ def sweep(steps: Steps, at: datetime | None = None) -> dict[str, list[str]]:
     """The deadline ladder's due rungs for every order, each once; `at` as if it were then."""
     mark = steps.history_mark()
     report = steps.sweep_deadlines(at)
+    needs = steps.alert_needing_action()
     sent = steps.send_outbox()
     if report.flagged:
         steps.publish_summary(report.flagged, "Orders that passed their deadline in this sweep")
+    steps.publish_needing_action(needs)
     steps.publish_order_traces(mark)
     steps.check_delivery(sent)
-    return {"flagged": report.flagged, "queued": report.queued, "skipped": report.skipped}
+    return {
+        "flagged": report.flagged,
+        "queued": report.queued,
+        "skipped": report.skipped,
+        "needs_action": sorted({n.order_id for n in needs}),
+    }
 
 
 class DirectSteps:
@@ -159,3 +169,9 @@ class DirectSteps:
 
     def check_delivery(self, report: SendReport) -> None:
         notify.check_delivered(report)
+
+    def alert_needing_action(self) -> list[NeedsAction]:
+        return attention.alert_needing_action(self.deps)
+
+    def publish_needing_action(self, found: list[NeedsAction]) -> None:
+        pass  # a Prefect artifact: nothing to publish to without Prefect

@@ -40,7 +40,7 @@ from fulfil.core.order import (
     TeamNote,
 )
 from fulfil.core.status import IN_CRM, OrderStatus
-from integrations.ports import FAILED, PENDING, SENDING, SENT, OutboxMessage, QueuedTrace, StaleOrder
+from integrations.ports import FAILED, PENDING, SENDING, SENT, UNSURE, OutboxMessage, QueuedTrace, StaleOrder
 from integrations.store import claims, migrate
 from integrations.store.responses import FormResponseBook
 from integrations.store.tables import cursors, goods, history, orders, outbox, trace_backlog
@@ -349,9 +349,10 @@ class OrderStore:
                 select(outbox.c.claimed_by).where(outbox.c.state == SENDING).distinct()
             ).scalars()
             dead = claims.dead_owners(holders)
+        # A message whose sender began handing it over is not taken: it may have arrived.
         takeable = or_(
             outbox.c.state == PENDING,
-            and_(outbox.c.state == SENDING, or_(outbox.c.claim_expires < now, outbox.c.claimed_by.in_(dead))),
+            and_(_abandoned(now, dead), outbox.c.attempt_started.is_(None)),
         )
         # Materialized: inlined into the UPDATE, PostgreSQL may run the LIMIT ... SKIP LOCKED
         # subquery more than once and take more than `limit` rows.
@@ -376,17 +377,50 @@ class OrderStore:
             taken = conn.execute(claim).mappings()
             return sorted((_to_message(r) for r in taken), key=lambda m: m.id)
 
+    def start_attempt(self, message_id: int, owner: str) -> bool:
+        """Record, before the message is handed to its channel, that `owner` is doing so now; false
+        (send nothing) when its claim was lost to another sender meanwhile."""
+        now = _now()
+        with self.engine.begin() as conn:
+            started = conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id, outbox.c.attempt_started.is_(None), *_held_by(owner))
+                .values(attempt_started=now, claim_expires=now + claims.LEASE)
+            )
+            return started.rowcount == 1
+
+    def set_aside_interrupted(self) -> builtins.list[OutboxMessage]:
+        """Messages whose sender died (or ran out of its lease) while handing them over: they may
+        have arrived, so they become "unsure" and are returned, for ops to be told."""
+        now = _now()
+        with self.engine.connect() as conn:
+            holders = conn.execute(
+                select(outbox.c.claimed_by).where(outbox.c.state == SENDING).distinct()
+            ).scalars()
+            dead = claims.dead_owners(holders)
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                update(outbox)
+                .where(_abandoned(now, dead), outbox.c.attempt_started.is_not(None))
+                .values(state=UNSURE, claim_expires=None)
+                .returning(*outbox.c)
+            ).mappings()
+            return sorted((_to_message(r) for r in rows), key=lambda m: m.id)
+
     def failed_messages(self) -> builtins.list[OutboxMessage]:
-        return [m for m in self.messages() if m.state == FAILED]
+        return [m for m in self.messages() if m.state in (FAILED, UNSURE)]
 
     def retry_failed(self, message_ids: Iterable[int] | None = None) -> builtins.list[OutboxMessage]:
-        """Put failed messages (these, or all) back in the queue with fresh attempts; the next
-        send delivers each once. Sent and pending messages are left as they are."""
+        """Put failed and unsure messages (these, or all) back in the queue with fresh attempts;
+        the next send delivers each once. Sent and pending messages are left as they are."""
         wanted = None if message_ids is None else list(message_ids)
-        where = [outbox.c.state == FAILED] + ([] if wanted is None else [outbox.c.id.in_(wanted)])
+        where = [outbox.c.state.in_([FAILED, UNSURE])] + ([] if wanted is None else [outbox.c.id.in_(wanted)])
         with self.engine.begin() as conn:
             requeued = conn.execute(
-                update(outbox).where(*where).values(state=PENDING, attempts=0).returning(*outbox.c)
+                update(outbox)
+                .where(*where)
+                .values(state=PENDING, attempts=0, attempt_started=None)
+                .returning(*outbox.c)
             ).mappings()
             return sorted((_to_message(r) for r in requeued), key=lambda m: m.id)
 
@@ -460,6 +494,7 @@ class OrderStore:
                     attempts=outbox.c.attempts + 1,
                     error=error[:2000],
                     claim_expires=None,
+                    attempt_started=None,  # the channel said no: nothing arrived, a retry is safe
                 )
             )
 
@@ -554,6 +589,8 @@ def _to_row(order: Order) -> dict:
         "handovers": [_jsonable(h) for h in order.handovers],
         "claims": [_jsonable(c) for c in order.claims],
         "refunds": [_jsonable(r) for r in order.refunds],
+        "held_change": dict(order.held_change),
+        "paid_confirmed_by": order.paid_confirmed_by,
         # Every saved change of an order with a CRM row makes the row stale until synced.
         "crm_dirty": order.status in IN_CRM,
     }
@@ -587,6 +624,8 @@ def _to_order(row: RowMapping, entries: builtins.list[HistoryEntry]) -> Order:
         handovers=[HandedOver(**_dated(h, "at", "withdrawn_at")) for h in row["handovers"]],
         claims=[Claim(**_dated(c, "at", "deadline", "done_at")) for c in row["claims"]],
         refunds=[Refund(**_dated(r, "at")) for r in row["refunds"]],
+        held_change=dict(row["held_change"] or {}),
+        paid_confirmed_by=row["paid_confirmed_by"],
         history=entries,
         version=row["version"],
     )
@@ -633,6 +672,13 @@ def _hold_goods(conn: Connection, order_id: str, held: frozenset[str]) -> None:
         ).scalar()
         if other is not None:
             raise StaleOrder(f"order {order_id}: some of its goods went to order {other} first")
+
+
+def _abandoned(now: datetime, dead: Iterable[str]) -> ColumnElement[bool]:
+    """Being sent by a sender whose lease ran out or whose process (on this host) is gone."""
+    return and_(
+        outbox.c.state == SENDING, or_(outbox.c.claim_expires < now, outbox.c.claimed_by.in_(list(dead)))
+    )
 
 
 def _held_by(owner: str | None) -> builtins.list[ColumnElement[bool]]:

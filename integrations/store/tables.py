@@ -72,6 +72,9 @@ orders = Table(
     Column("handovers", JSON, nullable=False, default=list, server_default="[]"),
     Column("claims", JSON, nullable=False, default=list, server_default="[]"),
     Column("refunds", JSON, nullable=False, default=list, server_default="[]"),
+    # The buyer's form answers edited after dispatch, held until ops apply them (or the next edit).
+    Column("held_change", JSON, nullable=False, default=dict, server_default="{}"),
+    Column("paid_confirmed_by", Text, nullable=False, default="", server_default=""),
     # Set whenever an order with a CRM row changes; cleared once the row shows that version.
     Column("crm_dirty", Boolean, nullable=False, default=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -113,6 +116,9 @@ outbox = Table(
     # Who is sending it (host:pid:nonce) and until when: a second sender leaves it alone.
     Column("claimed_by", String(160), nullable=False, default="", server_default=""),
     Column("claim_expires", UtcDateTime),
+    # When the sender began handing it to its channel: past this point a sender that dies may have
+    # delivered it, so nobody sends it again by themselves (it becomes "unsure", for ops).
+    Column("attempt_started", UtcDateTime),
     # Fingerprints of the order's files to attach, fetched from the proof store when sent: the
     # outbox never holds a file's contents (a delivered file may hold passwords).
     Column("attachments", JSON, nullable=False, default=list, server_default="[]"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import json
 import subprocess
 from pathlib import Path
@@ -107,16 +109,37 @@ def test_orders_list_json_and_show_json(demo_home) -> None:  # type: ignore[no-u
     assert {"status", "comment", "notified", "actor", "at"} <= entry.keys()
 
 
-def test_assign_then_cancel_with_reason_tells_the_buyer(demo_home) -> None:  # type: ignore[no-untyped-def]
+def test_assign_then_cancel_with_reason_tells_the_buyer_and_the_team(demo_home) -> None:  # type: ignore[no-untyped-def]
     home, ctx = demo_home
-    out = run(ctx["env"], "orders", "assign", "INV-0010", "--to", "Yoga", "--by", "Dewi").stdout
+    # Only the web division's lead (or ops) assigns its orders, and only to its members.
+    refused = run(
+        ctx["env"], "orders", "assign", "INV-0010", "--to", "Made Wirawan", "--by", "Rina Wijaya", ok=False
+    )
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "Rina Wijaya is not the lead of Divisi Website nor ops" in refused.stderr
+    refused = run(
+        ctx["env"], "orders", "assign", "INV-0010", "--to", "Somebody", "--by", "Dewi Lestari", ok=False
+    )
+    assert "'Somebody' is not on the staff list" in refused.stderr
+    shown = json.loads(run(ctx["env"], "orders", "show", "INV-0010", "--json").stdout)
+    assert shown["status"] == "dispatched"  # the refusals changed nothing
+
+    out = run(
+        ctx["env"], "orders", "assign", "INV-0010", "--to", "Made Wirawan", "--by", "Dewi Lestari"
+    ).stdout
     assert "assigned" in out
     run(ctx["env"], "orders", "cancel", "INV-0010", "--reason", "Pembeli minta batal")
     shown = json.loads(run(ctx["env"], "orders", "show", "INV-0010", "--json").stdout)
     assert shown["status"] == "cancelled"
-    assert [h["actor"] for h in shown["history"]][-2:] == ["lead:Dewi", "ops:admin"]
+    assert [h["actor"] for h in shown["history"]][-2:] == ["lead:Dewi Lestari", "ops:Sari Wulandari"]
     eml = (home / "outbox" / "INV-0010.cancelled.eml").read_text(encoding="utf-8")
     assert "X-Fulfil-Kind: cancelled" in eml
+    # The division doing the work, and the member on it, are told to stop.
+    team = email.message_from_bytes(
+        (home / "outbox" / "INV-0010.cancelled_team.eml").read_bytes(), policy=email.policy.default
+    )
+    assert team["To"] == "tim-web@localhost, made@localhost"
+    assert "Pembeli minta batal" in team.get_body().get_content()
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,18 @@ from tests.e2e.conftest import FULFIL, PREFECT, fulfil_serve
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
-NAMES = ["intake", "watch-proofs", "deadline-sweep", "daily-digest", "daily-report"]
+SCHEDULED = ["intake", "watch-proofs", "deadline-sweep", "daily-digest", "daily-report"]
+ADMIN = [
+    "assign-order",
+    "mark-paid",
+    "apply-change",
+    "comment-order",
+    "cancel-order",
+    "set-status",
+    "claim-order",
+    "refund-order",
+]
+NAMES = SCHEDULED + ADMIN
 # Long enough that no scheduled run starts during a test: only the runs a test starts run.
 QUIET_SCHEDULES = {
     "FULFIL_INTAKE_INTERVAL_SECONDS": "3600",
@@ -131,16 +142,26 @@ def _assert_demo_orders_dispatched(env: dict[str, str]) -> None:
     assert statuses["INV-0007"] == "awaiting_payment"
 
 
-def test_serve_shows_the_five_deployments_with_schedules_descriptions_and_defaults(
+def test_serve_shows_the_deployments_with_schedules_descriptions_forms_and_defaults(
     served: Served,
 ) -> None:
     found = _wait_for_all(served)
 
-    for name in NAMES:
+    for name in SCHEDULED:
         d = found[name]
         assert len(d.description or "") > 80, (name, d.description)
         assert "fulfil" in d.tags
         assert d.schedules and all(s.active for s in d.schedules), name
+    # The admin actions: run by hand, each field of the form described, who acts a dropdown.
+    for name in ADMIN:
+        d = found[name]
+        assert not d.schedules and "admin" in d.tags, name
+        fields = d.parameter_openapi_schema["properties"]
+        assert all(f.get("description") for f in fields.values()), (name, fields)
+        assert "Sari Wulandari" in fields["by"]["enum"], name
+    assign = found["assign-order"].parameter_openapi_schema["properties"]
+    assert assign["by"]["enum"] == ["Sari Wulandari", "Rina Wijaya", "Bagus Pratama", "Dewi Lestari"]
+    assert "Yoga Saputra" in assign["to"]["enum"] and "Sari Wulandari" not in assign["to"]["enum"]
     assert "proof folder" in found["watch-proofs"].description
     assert [s.schedule.interval.total_seconds() for s in found["watch-proofs"].schedules] == [3600]
     assert "every hour" in found["intake"].description
@@ -210,11 +231,12 @@ def test_fulfil_deploy_without_a_prefect_server_says_which_setting_is_missing(
 
 def test_prefect_yaml_holds_the_same_deployments_as_fulfil_deploy(home: Path) -> None:
     """`prefect deploy` from the repository gives what `fulfil deploy` gives with default settings."""
-    from flows.serve import deployments
+    from flows.serve import admin_deployments, deployments
     from fulfil.settings import Settings
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
-    planned = {p.name: p for p in deployments(Settings(home=home))}
+    settings = Settings(home=home)
+    planned = {p.name: p for p in [*deployments(settings), *admin_deployments(settings)]}
 
     assert [d["name"] for d in spec["deployments"]] == list(planned)
     (pull,) = spec["pull"]
@@ -227,6 +249,9 @@ def test_prefect_yaml_holds_the_same_deployments_as_fulfil_deploy(home: Path) ->
         assert d["tags"] == p.tags
         assert d["parameters"] == p.parameters
         assert d["work_pool"]["name"] == "fulfil"
+        if not p.schedules:  # an admin action: run by hand
+            assert d["schedules"] == [] and "admin" in d["tags"]
+            continue
         (schedule,) = d["schedules"]
         (want,) = p.schedules
         if want.interval is not None:

@@ -4,6 +4,8 @@ use case tested on the memory store behaves the same on the real ones."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +16,7 @@ from fulfil.core.order import SYSTEM, HistoryEntry, Order
 from fulfil.core.status import OrderStatus as S
 from fulfil.testing.memory_store import MemoryStore
 from integrations.ports import Store
-from integrations.store import OrderStore, OutboxMessage, StaleOrder
+from integrations.store import OrderStore, OutboxMessage, StaleOrder, claims
 from tests.conftest import NOW
 from tests.integration.conftest import empty_database
 
@@ -197,3 +199,33 @@ def test_goods_are_held_by_one_order_and_let_go_when_its_delivery_is_withdrawn(a
     assert any_store.goods_owners(["file:md5a", "i1", "i2"]) == {}
     any_store.save(second)
     assert any_store.goods_owners(["i2", "i3"]) == {"i2": "G-2", "i3": "G-2"}
+
+
+def _dead_owner() -> str:
+    """A claim owner on this host whose process has ended."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    host = claims.me().rsplit(":", 2)[0]
+    return f"{host}:{ended.pid}:gone"
+
+
+def test_a_message_a_dead_sender_was_handing_over_is_set_aside_never_sent_again(any_store) -> None:  # type: ignore[no-untyped-def]
+    for n in range(2):
+        any_store.save(_order(f"G-{n}"), [_msg(f"G-{n}")])
+    dead = _dead_owner()
+    begun, untouched = any_store.claim_messages(dead)
+    assert any_store.start_attempt(begun.id, dead)
+    assert not any_store.start_attempt(begun.id, "host:2:b")  # not the holder: send nothing
+
+    # Its sender is gone: the message it had begun may have arrived, so it is set aside (once);
+    # the one it never began goes to the next sender.
+    assert [m.id for m in any_store.set_aside_interrupted()] == [begun.id]
+    assert any_store.set_aside_interrupted() == []
+    assert [m.id for m in any_store.claim_messages("host:2:b")] == [untouched.id]
+    assert {m.id: m.state for m in any_store.messages()} == {begun.id: "unsure", untouched.id: "sending"}
+
+    # Ops checked the sent mail: it had not arrived, so they send it again, once.
+    assert [m.id for m in any_store.failed_messages()] == [begun.id]
+    assert [m.id for m in any_store.retry_failed([begun.id])] == [begun.id]
+    assert [m.id for m in any_store.claim_messages("host:2:b")] == [begun.id]
+    assert any_store.start_attempt(begun.id, "host:2:b")

@@ -91,7 +91,7 @@ def test_a_simulated_week_of_hourly_sweeps_sends_each_rung_once_at_its_time(disp
         now = NOW + timedelta(hours=hour)
         svc.clock = lambda now=now: now
         if hour == 72:  # Thursday 26/11 10:00: the buyer of INV-0008 cancels
-            admin.cancel_order(svc, "INV-0008", reason="Pembeli membatalkan", actor="ops:Rina Wijaya")
+            admin.cancel_order(svc, "INV-0008", reason="Pembeli membatalkan", by="Sari Wulandari")
         if hour == 96:  # Friday 27/11 10:00: the accounts for INV-0001 arrive
             _complete(svc, home, "INV-0001")
 
@@ -141,6 +141,7 @@ def test_a_simulated_week_of_hourly_sweeps_sends_each_rung_once_at_its_time(disp
         ("INV-0009", "reminder:50"): "29/11/2026 17:00 WIB",
         # Cancelled before its first rung: the ladder stops, only the buyer hears.
         ("INV-0008", "cancelled"): "26/11/2026 10:00 WIB",
+        ("INV-0008", "cancelled_team"): "26/11/2026 10:00 WIB",  # the division stops work on it
     }
     # The overdue flag is set when the deadline passes, working hours or not.
     assert flagged_at == {
@@ -351,7 +352,7 @@ def test_the_daily_digest_reaches_ops_once_a_day_with_counts_and_failures(svc, h
 
     svc.clock = lambda: NOW
     uc_intake.ingest(svc, uc_intake.rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
-    admin.cancel_order(svc, "INV-0007", reason="Pembeli minta batal", actor="ops:admin")
+    admin.cancel_order(svc, "INV-0007", reason="Pembeli minta batal", by="Sari Wulandari")
     notify.send_pending(svc)
 
     assert digest.send_digest(svc) is True
@@ -376,9 +377,9 @@ def test_a_reassignment_tells_the_division_each_time(svc, home) -> None:  # type
     uc_intake.ingest(svc, uc_intake.rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
     dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc)))
 
-    admin.assign(svc, "INV-0001", to="Yoga", lead="Rina")
-    admin.assign(svc, "INV-0001", to="Yoga", lead="Rina")  # the same again: nothing new
-    admin.assign(svc, "INV-0001", to="Putu", lead="Rina")
+    admin.assign(svc, "INV-0001", to="Yoga Saputra", by="Rina Wijaya")
+    admin.assign(svc, "INV-0001", to="Yoga Saputra", by="Rina Wijaya")  # the same again: nothing new
+    admin.assign(svc, "INV-0001", to="Putu Ayu", by="Rina Wijaya")
 
     sent = [m for m in svc.store.messages("INV-0001") if m.kind.startswith("assigned")]
     assert [m.recipient for m in sent] == ["tim-akun@localhost", "tim-akun@localhost"]

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from fulfil.core.errors import NotAllowed
 from fulfil.core.status import OrderStatus
-from fulfil.usecases import dispatch, pipeline, proofs
+from fulfil.usecases import admin, dispatch, pipeline, proofs
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.intake import IntakeReport, ingest, rows_of
 from fulfil.usecases.pipeline import DirectSteps
@@ -179,29 +180,40 @@ def test_a_completed_needs_info_row_is_checked_again_and_dispatched(taken_in: De
     assert taken_in.store.get("INV-0004").status == S.DISPATCHED
 
 
-def test_a_change_to_a_dispatched_order_is_noted_once_and_not_applied(
+def test_a_change_to_a_dispatched_order_is_held_for_ops_once_then_applied_by_hand(
     taken_in: Deps, tmp_path: Path, home: Path
 ) -> None:
     _dispatch(taken_in)
     before = taken_in.store.get("INV-0001")
-    messages_before = taken_in.store.messages()
+    messages_before = {m.kind for m in taken_in.store.messages()}
     edited = _edited_export(tmp_path, "INV-0001", Jumlah="20", Catatan="Tolong jadi 20 akun")
 
     report = _ingest(taken_in, edited)
 
+    # Held: the team keeps working on what it was given; ops are told, once; the buyer is not.
     assert (report.change_ignored, report.unchanged) == (1, 12)
-    after = taken_in.store.get("INV-0001")
-    assert (after.status, after.quantity, after.notes) == (S.DISPATCHED, 10, before.notes)
-    assert len(after.history) == len(before.history) + 1
-    note = after.history[-1]
-    assert note.status == S.DISPATCHED
-    assert "tidak diterapkan" in note.comment and "quantity" in note.comment and "notes" in note.comment
-    assert taken_in.store.messages() == messages_before  # nobody is told about it
+    held = taken_in.store.get("INV-0001")
+    assert (held.status, held.quantity, held.notes) == (S.DISPATCHED, 10, before.notes)
+    assert held.held_change["quantity"] == "20"
+    assert "ditahan" in held.history[-2].comment and "quantity" in held.history[-2].comment
+    alerts = [m for m in taken_in.store.messages() if m.kind not in messages_before]
+    said = [(m.kind.split("-")[0], m.recipient) for m in alerts]
+    assert said == [("needs_action:held_change", "ops@localhost")]
+    assert "quantity" in alerts[0].body and "apply" in alerts[0].body
 
     snapshot = _snapshot(taken_in, home)
     third = _ingest(taken_in, edited)
     assert (third.change_ignored, third.unchanged) == (0, 13)
     assert _snapshot(taken_in, home) == snapshot
+
+    # A lead may not apply it for another division; the division's lead may, and the team hears.
+    with pytest.raises(NotAllowed, match="Bagus Pratama may not do this"):
+        admin.apply_held_change(taken_in, "INV-0001", by="Bagus Pratama")
+    applied = admin.apply_held_change(taken_in, "INV-0001", by="Rina Wijaya")
+    assert (applied.quantity, applied.notes, applied.held_change) == (20, "Tolong jadi 20 akun", {})
+    assert applied.history[-1].actor == "lead:Rina Wijaya"
+    [changed] = [m for m in taken_in.store.messages("INV-0001") if m.kind.startswith("work_changed")]
+    assert changed.recipient == "tim-akun@localhost" and "20" in changed.subject
 
 
 def test_a_quantity_written_with_a_thousands_dot_is_not_taken_as_one(svc: Deps, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from fulfil.testing.memory_store import MemoryStore
 from fulfil.usecases.deps import Deps
 from tests.integration.test_usecases_pipeline import (  # noqa: F401  (collected here too)
     taken_in,
-    test_a_change_to_a_dispatched_order_is_noted_once_and_not_applied,
+    test_a_change_to_a_dispatched_order_is_held_for_ops_once_then_applied_by_hand,
     test_a_completed_needs_info_row_is_checked_again_and_dispatched,
     test_a_proof_with_a_disguised_name_is_shown_defused_and_rejected,
     test_a_quantity_written_with_a_thousands_dot_is_not_taken_as_one,

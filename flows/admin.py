@@ -1,0 +1,132 @@
+"""Admin actions as flows: deployments a manager runs from the Prefect UI with a form
+(Deployments → action → Run → Custom run). Who acts is picked from the staff list (the form's
+dropdown, see flows/serve.py); each run records that person in the order's history, sends what the
+action queued, and fails with the reason in one line when the action is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prefect import flow
+
+from fulfil.core.order import Order
+from fulfil.core.status import OrderStatus
+from fulfil.usecases.deps import Deps
+from tasks import admin
+from tasks._runtime import flow_run_deps
+from tasks.steps import TaskSteps
+
+
+def _act(action: Callable[[Deps], Order]) -> str:
+    """Run one action, send what it queued, trace the order; say where the order now stands."""
+    with flow_run_deps() as deps:
+        steps = TaskSteps(deps)
+        mark = steps.history_mark()
+        order = action(deps)
+        sent = steps.send_outbox()
+        steps.publish_order_traces(mark)
+        steps.check_delivery(sent)
+        return f"{order.order_id} is {order.status}"
+
+
+@flow(name="assign-order", flow_run_name="assign {order_id}")
+def assign_order(order_id: str, to: str, by: str) -> str:
+    """Give a dispatched order to a member of its division; the division is told.
+
+    Args:
+        order_id: The order ID, e.g. INV-0042.
+        to: Who does the work: a member (or the lead) of the order's division.
+        by: Who assigns it: the division's lead, or ops.
+    """
+    return _act(lambda deps: admin.assign(deps, order_id.strip().upper(), to, by))
+
+
+@flow(name="mark-paid", flow_run_name="mark-paid {order_id}")
+def mark_paid(order_id: str, by: str) -> str:
+    """Mark an order paid (a bank transfer ops checked); it goes to the team at the next intake
+    and the buyer hears the payment arrived.
+
+    Args:
+        order_id: The order ID, e.g. INV-0042.
+        by: Who of ops checked the payment.
+    """
+    return _act(lambda deps: admin.mark_paid(deps, order_id.strip().upper(), by))
+
+
+@flow(name="apply-change", flow_run_name="apply-change {order_id}")
+def apply_change(order_id: str, by: str) -> str:
+    """Apply the answers the buyer edited after the order went to the team (held until now); the
+    division is told what changed.
+
+    Args:
+        order_id: The order ID, e.g. INV-0042.
+        by: Who decides: the division's lead, or ops.
+    """
+    return _act(lambda deps: admin.apply_change(deps, order_id.strip().upper(), by))
+
+
+@flow(name="comment-order", flow_run_name="comment {order_id}")
+def comment_order(order_id: str, comment: str, by: str, tell_buyer: bool = False) -> str:
+    """Add a comment to an order's history, as a shop admin does.
+
+    Args:
+        order_id: The order ID, e.g. INV-0042.
+        comment: The comment, as it goes into the history (and to the buyer, when ticked).
+        by: Who writes it.
+        tell_buyer: Send the comment to the buyer too.
+    """
+    return _act(lambda deps: admin.comment(deps, order_id.strip().upper(), comment, by, tell_buyer))
+
+
+@flow(name="cancel-order", flow_run_name="cancel {order_id}")
+def cancel_order(order_id: str, reason: str, by: str) -> str:
+    """Cancel an order that has no accepted proof yet: the buyer is told the reason, and the
+    division (and the member on it) are told to stop.
+
+    Args:
+        order_id: The order ID, e.g. INV-0042.
+        reason: Why; the buyer and the team are told this.
+        by: Who cancels: ops, or the division's lead.
+    """
+    return _act(lambda deps: admin.cancel(deps, order_id.strip().upper(), reason, by))
+
+
+@flow(name="set-status", flow_run_name="set-status {order_id}")
+def set_status(order_id: str, status: OrderStatus, reason: str, by: str) -> str:
+    """Override an order's status by hand, outside the usual steps; nobody is messaged.
+
+    Args:
+        order_id: The order ID, e.g. INV-0042.
+        status: The status to set.
+        reason: Why, for the order's history.
+        by: Who of ops sets it.
+    """
+    return _act(lambda deps: admin.set_status(deps, order_id.strip().upper(), status, reason, by))
+
+
+@flow(name="claim-order", flow_run_name="claim {order_id}")
+def claim_order(order_id: str, reason: str, by: str, items: int | None = None, override: str = "") -> str:
+    """Open a warranty claim on a completed order: it goes back to the team as rework.
+
+    Args:
+        order_id: The completed order's ID.
+        reason: What is wrong, as the buyer said it.
+        by: Who takes the claim: ops, or the division's lead.
+        items: How many items to replace (all when empty).
+        override: To accept it outside the warranty window, say why.
+    """
+    return _act(lambda deps: admin.claim(deps, order_id.strip().upper(), reason, items, by, override))
+
+
+@flow(name="refund-order", flow_run_name="refund {order_id}")
+def refund_order(order_id: str, amount: int, reason: str, by: str, full: bool = False) -> str:
+    """Record a refund and tell the buyer; a full refund closes the order.
+
+    Args:
+        order_id: The order ID.
+        amount: Rupiah, digits only: 150000.
+        reason: Why; the buyer is told this.
+        by: Who of ops refunds.
+        full: A full refund (closes the order); a partial one otherwise.
+    """
+    return _act(lambda deps: admin.refund(deps, order_id.strip().upper(), amount, reason, full, by))
