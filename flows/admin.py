@@ -17,12 +17,15 @@ from tasks._runtime import flow_run_deps
 from tasks.steps import TaskSteps
 
 
-def _act(action: Callable[[Deps], Order]) -> str:
-    """Run one action, send what it queued, trace the order; say where the order now stands."""
+def _act(action: Callable[[Deps], Order], *, then_dispatch: bool = False) -> str:
+    """Run one action (and dispatch the order when it became ready), send what it queued, trace
+    the order; say where the order now stands."""
     with flow_run_deps() as deps:
         steps = TaskSteps(deps)
         mark = steps.history_mark()
         order = action(deps)
+        if then_dispatch and steps.mark_dispatched(steps.open_proof_folders([order.order_id])):
+            order = deps.store.get(order.order_id)
         sent = steps.send_outbox()
         steps.publish_order_traces(mark)
         steps.check_delivery(sent)
@@ -43,14 +46,14 @@ def assign_order(order_id: str, to: str, by: str) -> str:
 
 @flow(name="mark-paid", flow_run_name="mark-paid {order_id}")
 def mark_paid(order_id: str, by: str) -> str:
-    """Mark an order paid (a bank transfer ops checked); it goes to the team at the next intake
-    and the buyer hears the payment arrived.
+    """Mark an order paid (a bank transfer ops checked): the buyer hears the payment arrived and
+    the order goes to its division now, when nothing else holds it.
 
     Args:
         order_id: The order ID, e.g. INV-0042.
         by: Who of ops checked the payment.
     """
-    return _act(lambda deps: admin.mark_paid(deps, order_id.strip().upper(), by))
+    return _act(lambda deps: admin.mark_paid(deps, order_id.strip().upper(), by), then_dispatch=True)
 
 
 @flow(name="apply-change", flow_run_name="apply-change {order_id}")

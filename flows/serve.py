@@ -156,8 +156,8 @@ def admin_deployments(settings: Settings) -> list[Planned]:
         ),
         admin(
             admin_flows.mark_paid,
-            "Mark an order paid after checking the bank transfer; it "
-            "goes to the team at the next intake and the buyer is told.",
+            "Mark an order paid after checking the bank transfer: the buyer is told and the order "
+            "goes to its division now.",
             ops,
         ),
         admin(

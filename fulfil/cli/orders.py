@@ -15,6 +15,7 @@ from fulfil.core.staff import first_ops, who
 from fulfil.core.status import OrderStatus
 from fulfil.usecases import admin, aftersale, attention, intake, notify
 from fulfil.usecases.deps import Deps
+from fulfil.usecases.pipeline import DirectSteps
 from fulfil.usecases.summary import brief, detail
 
 app = typer.Typer(
@@ -254,9 +255,13 @@ def mark_paid(
     order_id: Annotated[str, typer.Argument(help="the order ID")],
     by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "",
 ) -> None:
-    """Mark an order paid (a bank transfer ops checked): it goes to the team at the next intake."""
+    """Mark an order paid (a bank transfer ops checked): the buyer is told, and the order goes to
+    its division now when nothing else holds it."""
     svc = get_services()
-    _done(svc, admin.mark_paid(svc, order_id.strip().upper(), by=_by(svc, by)))
+    order = admin.mark_paid(svc, order_id.strip().upper(), by=_by(svc, by))
+    steps = DirectSteps(svc)
+    steps.mark_dispatched(steps.open_proof_folders([order.order_id]))
+    _done(svc, svc.store.get(order.order_id))
 
 
 @app.command("apply-change")

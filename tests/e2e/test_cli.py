@@ -50,6 +50,16 @@ def test_demo_shows_every_stage_and_a_rerun_changes_nothing(demo_home) -> None: 
     before = _counts(home)
     assert before[0] >= 4 and before[1] >= 10
 
+    # It ends with what needs a person: the TikTok order, whose service has no written procedure.
+    needs = out[out.index("needs action:") :]
+    tiktok = next(line for line in needs.splitlines() if "no_procedure" in line)
+    assert "ORD-" in tiktok and "TIKTOK-VIEWS" in needs
+    listed = json.loads(run(ctx["env"], "orders", "list", "--needs-action", "--json").stdout)
+    assert {n["reason"] for n in listed} >= {"no_procedure"}
+    # Ops were alerted to it once, at the sweep: the demo's rerun below adds no second alert.
+    alerts = sorted(p.name for p in (home / "outbox").glob("*needs_action*.eml"))
+    assert any(name.startswith(tiktok.split()[1]) for name in alerts), alerts
+
     again = run(ctx["env"], "demo")
 
     assert _counts(home) == before
