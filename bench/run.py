@@ -61,7 +61,7 @@ class Plan:
 
 FULL = Plan("full", 1_000, 200, 1_000, (1_000, 10_000, 100_000), 10_000)
 QUICK = Plan("quick", 200, 50, 200, (1_000, 10_000), 2_000)
-MEASURES = ("overhead", "rss", "latency", "sheets", "polls", "quotas")
+MEASURES = ("overhead", "events", "rss", "latency", "sheets", "polls", "quotas")
 
 # A team drops proofs at this pace while the watcher runs (5 a second: a busy shop's afternoon).
 DROP_INTERVAL_S = 0.2
@@ -369,28 +369,69 @@ class PathTimes:
     completed: int
     # Order artifact versions left for later runs (FULFIL_ORDER_ARTIFACTS_PER_RUN per run).
     artifacts_waiting: int = 0
+    # Order events the runs sent (one per history entry) and the time the runs spent sending them.
+    events: int = 0
+    events_s: float = 0.0
 
     @property
     def total_s(self) -> float:
         return self.intake_s + self.watch_s
 
 
+@dataclass
+class EventMeter:
+    """Wraps tasks.traces.send_events for one path: how many events went, and the time it took.
+    With `send=False` nothing is sent: the same flows without order events, to see what they cost."""
+
+    send: bool = True
+    events: int = 0
+    seconds: float = 0.0
+
+    @contextmanager
+    def on_flows(self) -> Iterator[None]:
+        import tasks.traces
+
+        real = tasks.traces.send_events
+
+        async def measured(client: Any, events: list[Any], related: Any) -> tuple[int, bool]:
+            started = time.perf_counter()
+            try:
+                return await real(client, events, related) if self.send else (0, False)
+            finally:
+                self.seconds += time.perf_counter() - started
+                self.events += len(events) if self.send else 0
+
+        tasks.traces.send_events = measured  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            tasks.traces.send_events = real
+
+
 def run_path(
-    ws: Workspace, orders: list[BenchOrder], *, prefect: bool, artifacts_per_run: int | None = None
+    ws: Workspace,
+    orders: list[BenchOrder],
+    *,
+    prefect: bool,
+    artifacts_per_run: int | None = None,
+    events: bool = True,
 ) -> PathTimes:
     """Intake → one proof per order → watch; the team's dropping of proofs is not timed."""
     label = ("flows" if artifacts_per_run is None else "flows-no-artifacts") if prefect else "plain"
-    home = ws.home(label)
+    home = ws.home(label if events else "flows-no-events")
     source = write_csv(orders, home.parent / f"{home.name}-orders.csv")
     svc = local_services(home, ws.config, artifacts_per_run=artifacts_per_run)
+    meter = EventMeter(send=events)
     try:
-        _, intake_s = timed(lambda p: flow_intake(svc, p) if prefect else plain_intake(svc, p), source)
-        dispatched = count_status(svc, "dispatched")
-        for order in orders:
-            drop_local(home, order)
-        _, watch_s = timed(lambda: flow_watch(svc) if prefect else plain_watch(svc))
+        with meter.on_flows() if prefect else nullcontext():
+            _, intake_s = timed(lambda p: flow_intake(svc, p) if prefect else plain_intake(svc, p), source)
+            dispatched = count_status(svc, "dispatched")
+            for order in orders:
+                drop_local(home, order)
+            _, watch_s = timed(lambda: flow_watch(svc) if prefect else plain_watch(svc))
         backlog = svc.store.trace_backlog_size() if prefect else 0
-        return PathTimes(intake_s, watch_s, dispatched, count_status(svc, "completed"), backlog)
+        completed = count_status(svc, "completed")
+        return PathTimes(intake_s, watch_s, dispatched, completed, backlog, meter.events, meter.seconds)
     finally:
         close(svc)
 
@@ -406,6 +447,8 @@ def measure_overhead(ws: Workspace, plan: Plan, report: Report) -> None:
     flows = run_path(ws, orders, prefect=True)
     # The same flows writing no order artifact at all: what the per-run quota of them costs.
     bare = run_path(ws, orders, prefect=True, artifacts_per_run=0)
+    # And sending no order event (tasks.traces.send_events stubbed for that path only).
+    quiet = run_path(ws, orders, prefect=True, events=False)
     from fulfil.settings import Settings
 
     quota = Settings().order_artifacts_per_run
@@ -419,7 +462,18 @@ def measure_overhead(ws: Workspace, plan: Plan, report: Report) -> None:
         f"{flows.artifacts_waiting} wait for later runs; with none written the ratio is "
         f"{bare.total_s / plain.total_s:.2f}",
     )
-    for name, times in (("plain", plain), ("flows", flows), ("flows_no_artifacts", bare)):
+    per_event_ms = flows.events_s / flows.events * 1000 if flows.events else 0.0
+    report.note(
+        "order_event_ms",
+        per_event_ms,
+        f"{flows.events:,} order events sent in the runs (every history entry, no quota) took "
+        f"{flows.events_s:.2f} s to send, {per_event_ms:.2f} ms each "
+        f"({flows.events / flows.events_s if flows.events_s else 0:,.0f}/s); the same flows sending "
+        f"none took {quiet.total_s:.2f} s against {flows.total_s:.2f} s, a ratio of "
+        f"{quiet.total_s / plain.total_s:.2f}",
+    )
+    paths = (("plain", plain), ("flows", flows), ("flows_no_artifacts", bare), ("flows_no_events", quiet))
+    for name, times in paths:
         report.note(
             f"{name}_path",
             dataclasses.asdict(times),
@@ -455,6 +509,136 @@ def measure_overhead(ws: Workspace, plan: Plan, report: Report) -> None:
                 "plain_per_min": plain.dispatched / plain.intake_s * 60,
             },
         )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# order_event_ms: one order event, three ways to send it, against one artifact version
+
+
+def bench_events(n: int, tag: str) -> list[Any]:
+    """`n` events as the runs make them (fulfil/usecases/traces.order_events): orders of three
+    history entries each, their resource IDs prefixed `fulfil.order.<tag>-` to be counted back."""
+    from uuid import uuid4
+
+    from fulfil.core.order import SYSTEM, HistoryEntry, Order
+    from fulfil.core.status import OrderStatus
+    from fulfil.usecases.traces import order_events
+
+    now = datetime.now(UTC)
+    steps = (OrderStatus.RECEIVED, OrderStatus.DISPATCHED, OrderStatus.DISPATCHED)
+    namespace = uuid4()
+    out: list[Any] = []
+    for i in range((n + 2) // 3):
+        order = Order(f"{tag}-{i:06d}", service_code="GMAIL-BARU", buyer_name="Siti", buyer_email="s@x.id")
+        order.history = [
+            HistoryEntry(st, "…", SYSTEM, now + timedelta(microseconds=j)) for j, st in enumerate(steps)
+        ]
+        out += order_events(order, 0, division="akun", namespace=namespace)
+    return out[:n]
+
+
+async def _persisted(tag: str, n: int, since: datetime, timeout: float = 120) -> float:
+    """Seconds until the server has written all `n` events of `tag` (it does so in batches)."""
+    from prefect.client.orchestration import get_client
+
+    started = time.perf_counter()
+    body = {
+        "filter": {
+            "resource": {"id_prefix": [f"fulfil.order.{tag}-"]},
+            "occurred": {"since": (since - timedelta(minutes=1)).isoformat()},
+        },
+        "limit": 1,
+    }
+    async with get_client() as client:
+        while time.perf_counter() - started < timeout:
+            if (await client.request("POST", "/events/filter", json=body)).json()["total"] >= n:
+                return time.perf_counter() - started
+            await asyncio_sleep(0.2)
+    return math.inf
+
+
+async def asyncio_sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+def measure_events(plan: Plan, report: Report) -> None:
+    """The same order events sent as the runs send them (POST /api/events in batches), through
+    Prefect's `emit_event` (its EventsWorker's websocket, drained), and through the websocket events
+    client; beside them, artifact versions written as the runs write them."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import ArtifactCreate
+    from prefect.events import Event, emit_event, get_events_client
+    from prefect.events.worker import EventsWorker
+
+    from tasks.traces import send_events
+
+    n = plan.orders * 5  # about what intake + watch of that many orders send
+    related = [{"prefect.resource.id": "prefect.flow-run.bench", "prefect.resource.role": "flow-run"}]
+
+    async def by_post(events: list[Any]) -> None:
+        async with get_client() as client:
+            unsent, _ = await send_events(client, events, related)
+            assert unsent == 0, f"{unsent} events not sent"
+
+    async def by_websocket(events: list[Any]) -> None:
+        async with get_events_client() as client:
+            for e in events:
+                await client.emit(_event(Event, e, related))
+
+    def by_emit_event(events: list[Any]) -> None:
+        for e in events:
+            emit_event(e.name, e.resource, occurred=e.occurred, related=related, payload=e.payload, id=e.id)
+        EventsWorker.drain_all(timeout=300)
+
+    ways: list[tuple[str, Callable[[list[Any]], Any]]] = [
+        ("post", lambda ev: asyncio.run(by_post(ev))),
+        ("websocket", lambda ev: asyncio.run(by_websocket(ev))),
+        ("emit_event", by_emit_event),
+    ]
+    for way, send in ways:
+        tag = f"BENCH{way.upper().replace('_', '')}{random.randint(0, 99999):05d}"
+        events = bench_events(n, tag)
+        since = datetime.now(UTC)
+        _, sent_s = timed(send, events)
+        stored_s = asyncio.run(_persisted(tag, n, since))
+        report.note(
+            f"order_event_ms.{way}",
+            sent_s / n * 1000,
+            f"{n:,} order events by {way}: sent in {sent_s:.2f} s ({sent_s / n * 1000:.3f} ms each, "
+            f"{n / sent_s:,.0f}/s); all stored {stored_s:.1f} s later",
+        )
+
+    versions = 100
+
+    async def artifacts() -> None:
+        gate = asyncio.Semaphore(4)  # as tasks/traces.py writes them
+        async with get_client() as client:
+
+            async def one(i: int) -> None:
+                async with gate:
+                    await client.create_artifact(
+                        ArtifactCreate(key=f"bench-order-{i}", type="markdown", data="# bench\n" * 20)
+                    )
+
+            await asyncio.gather(*(one(i) for i in range(versions)))
+
+    _, art_s = timed(lambda: asyncio.run(artifacts()))
+    report.note(
+        "order_artifact_ms.direct",
+        art_s / versions * 1000,
+        f"{versions} order artifact versions, 4 in flight: {art_s:.2f} s, "
+        f"{art_s / versions * 1000:.1f} ms each",
+    )
+
+
+def _event(event_type: Any, e: Any, related: Any) -> Any:
+    return event_type(
+        id=e.id, event=e.name, occurred=e.occurred, resource=e.resource, related=related, payload=e.payload
     )
 
 
@@ -1083,13 +1267,16 @@ def harness(report: Report) -> Iterator[None]:
 
 
 def run_all(plan: Plan, only: set[str], profile: Path | None, report: Report, ws: Workspace) -> None:
-    needs_prefect = bool(only & {"overhead", "rss", "latency", "sheets"})
+    needs_prefect = bool(only & {"overhead", "events", "rss", "latency", "sheets"})
     needs_google = bool(only & {"latency", "sheets", "polls", "quotas"})
     key_json = google_key() if needs_google else ""
     with harness(report) if needs_prefect else nullcontext():
         if "overhead" in only:
             with stage(f"overhead_ratio, orders_per_min: {plan.orders:,} orders, plain loop vs flows"):
                 measure_overhead(ws, plan, report)
+        if "events" in only:
+            with stage(f"order_event_ms: {plan.orders * 5:,} order events three ways, 100 artifact versions"):
+                measure_events(plan, report)
         if "rss" in only:
             with stage(f"peak_rss_mb: a worker process, {plan.rss_orders:,} orders"):
                 measure_rss(ws, plan, report)

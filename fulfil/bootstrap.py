@@ -13,6 +13,7 @@ from fulfil.config import (
     load_crm_columns,
     load_source_columns,
 )
+from fulfil.core.invoice import Invoice
 from fulfil.messages import MessageComposer
 from fulfil.settings import Settings
 from fulfil.usecases.channels import BuyerChannel, phone_of
@@ -84,6 +85,8 @@ def build(settings: Settings, *, store: Store | None = None) -> Deps:
         crm=_crm_sheet(settings, google, crm_columns.header),
         notifier=_notifier(settings),
         report_shelf=_report_shelf(settings, google),
+        render_invoice=_render_invoice,
+        invoice_shelf=_invoice_shelf(settings, google),
         open_source=_source_opener(settings, google),
         read_rows=read_rows,
         sniff=sniff,
@@ -130,6 +133,22 @@ def _proof_store(settings: Settings, google: GoogleClients | None) -> ProofStore
 
         return DriveProofFolders(google.drive, settings.drive_folder_id)
     return LocalProofFolders(settings.home / "drive")
+
+
+def _render_invoice(invoice: Invoice, lang: str) -> bytes:
+    from integrations.invoices.pdf import render_invoice  # the PDF library loads on first use
+
+    return render_invoice(invoice, lang=lang)
+
+
+def _invoice_shelf(settings: Settings, google: GoogleClients | None) -> ReportShelf:
+    if settings.proof_store == "gdrive" and google is not None:
+        from integrations.gdrive.drive_reports import INVOICES_FOLDER, INVOICES_KEY, DriveReportShelf
+
+        return DriveReportShelf(
+            google.drive, settings.drive_folder_id, folder_name=INVOICES_FOLDER, key=INVOICES_KEY
+        )
+    return LocalReportShelf()
 
 
 def _report_shelf(settings: Settings, google: GoogleClients | None) -> ReportShelf:

@@ -216,6 +216,24 @@ class FormResponses(Protocol):
     def remember(self, known: Sequence[KnownResponse]) -> None: ...
 
 
+@dataclass(frozen=True)
+class IssuedInvoice:
+    number: str
+    order_id: str
+    issued_at: datetime
+    voided_at: datetime | None = None
+    void_reason: str = ""
+
+
+class InvoiceBook(Protocol):
+    """Invoice numbers (see fulfil/core/invoice.py): one per order, never reused, no gap."""
+
+    def of(self, order_id: str) -> IssuedInvoice | None: ...
+    def issue(self, order_id: str, prefix: str, at: datetime) -> IssuedInvoice: ...
+    def void(self, order_id: str, at: datetime, reason: str) -> IssuedInvoice | None: ...
+    def all(self) -> builtins.list[IssuedInvoice]: ...
+
+
 class OrderRepository(Protocol):
     def find(self, order_id: str) -> Order | None: ...
     def get(self, order_id: str) -> Order: ...
@@ -282,6 +300,8 @@ class Store(OrderRepository, Outbox, CrmSync, TraceBacklog, Cursors, Protocol):
 
     @property
     def responses(self) -> FormResponses: ...
+    @property
+    def invoices(self) -> InvoiceBook: ...
     def close(self) -> None:
         """Let go of open connections (a process that built its services closes them)."""
 

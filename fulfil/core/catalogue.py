@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from fulfil.core.invoice import IssueWhen
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -179,10 +181,18 @@ class Service(_Strict):
     rework_hours: int | None = Field(None, gt=0)
     # Only the fields given here differ from the shop-wide ladder (Catalogue.ladder_for).
     ladder: Ladder | None = None
+    # Rupiah per unit ordered; the order's invoice bills quantity × price (none: no invoice).
+    price: int | None = Field(None, ge=0)
 
     @property
     def can_dispatch(self) -> bool:
         return bool(self.procedure_url)
+
+
+class InvoicePolicy(_Strict):
+    when: IssueWhen = IssueWhen.COMPLETED
+    # The number's first part: INV/2026/11/0001.
+    prefix: str = Field("INV", pattern=r"^[A-Za-z0-9-]{1,16}$")
 
 
 class Catalogue(_Strict):
@@ -191,6 +201,8 @@ class Catalogue(_Strict):
     ladder: Ladder = Ladder()
     # The shop's admins: they may do every admin action (fulfil/core/staff.py).
     ops: list[Person] = []
+    # The shop's invoices: made when an order is paid or completed (none: no invoices at all).
+    invoices: InvoicePolicy | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:

@@ -33,11 +33,12 @@ CRM_FIELDS = (
     "handed_over",
     "claims",
     "refunds",
+    "invoice",
 )
 
 
 def crm_fields(
-    order: Order, catalogue: Catalogue, *, buyer_notified_at: datetime | None = None
+    order: Order, catalogue: Catalogue, *, buyer_notified_at: datetime | None = None, invoice: str = ""
 ) -> dict[str, str]:
     """Every CRM field for the order as display text; the sheet adapter guards formulas."""
     tz = order.timezone
@@ -47,6 +48,7 @@ def crm_fields(
     completed_at = next((h.at for h in order.history if h.status == OrderStatus.COMPLETED), None)
     return {
         "order_id": order.order_id,
+        "invoice": invoice,
         "received_at": show(order.received_at, tz),
         "buyer_name": order.buyer_name,
         "buyer_email": order.buyer_email,

@@ -17,9 +17,20 @@ from typing import Any
 
 from fulfil.core.errors import UnknownOrder
 from fulfil.core.identity import KnownResponse
+from fulfil.core.invoice import invoice_number
 from fulfil.core.order import HistoryEntry, Order
 from fulfil.core.status import IN_CRM, OrderStatus
-from integrations.ports import FAILED, PENDING, SENDING, SENT, UNSURE, OutboxMessage, QueuedTrace, StaleOrder
+from integrations.ports import (
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    UNSURE,
+    IssuedInvoice,
+    OutboxMessage,
+    QueuedTrace,
+    StaleOrder,
+)
 from integrations.store import claims
 
 _CLAIMED = "claimed "
@@ -67,6 +78,35 @@ class MemoryResponses:
             self._known[k.key] = k if old is None else dataclasses.replace(old, row_number=k.row_number)
 
 
+class MemoryInvoices:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_order: dict[str, IssuedInvoice] = {}
+        self._seq: dict[str, int] = {}
+
+    def of(self, order_id: str) -> IssuedInvoice | None:
+        return self._by_order.get(order_id)
+
+    def issue(self, order_id: str, prefix: str, at: datetime) -> IssuedInvoice:
+        with self._lock:
+            if order_id not in self._by_order:
+                period = f"{at.year:04d}/{at.month:02d}"
+                self._seq[period] = self._seq.get(period, 0) + 1
+                number = invoice_number(prefix, at.year, at.month, self._seq[period])
+                self._by_order[order_id] = IssuedInvoice(number, order_id, at)
+            return self._by_order[order_id]
+
+    def void(self, order_id: str, at: datetime, reason: str) -> IssuedInvoice | None:
+        with self._lock:
+            found = self._by_order.get(order_id)
+            if found is not None and found.voided_at is None:
+                self._by_order[order_id] = dataclasses.replace(found, voided_at=at, void_reason=reason[:500])
+            return self._by_order.get(order_id)
+
+    def all(self) -> builtins.list[IssuedInvoice]:
+        return sorted(self._by_order.values(), key=lambda i: (i.issued_at.strftime("%Y/%m"), i.number))
+
+
 class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -78,6 +118,7 @@ class MemoryStore:
         self._goods: dict[str, str] = {}  # goods digest -> the order holding it
         self._ids = 0
         self.responses = MemoryResponses()
+        self.invoices = MemoryInvoices()
 
     def close(self) -> None:
         """Nothing to let go of: it lives in this process's memory."""

@@ -11,6 +11,7 @@ from fulfil.core.order import Order
 from fulfil.core.staff import StaffMember, check_assignment, who
 from fulfil.core.status import OrderStatus
 from fulfil.core.validation import OrderDraft, validate
+from fulfil.usecases import invoicing
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.unit_of_work import Decided, transact
 
@@ -46,7 +47,10 @@ def cancel_order(svc: Deps, order_id: str, *, reason: str, by: str) -> Order:
     def decide(order: Order) -> Decided:
         return pipeline.cancel(order, reason, actor=member.actor, at=svc.clock()) or None
 
-    return transact(svc, order_id, decide, reason=reason) or svc.store.get(order_id)
+    cancelled = transact(svc, order_id, decide, reason=reason) or svc.store.get(order_id)
+    if cancelled.status == OrderStatus.CANCELLED:
+        invoicing.void(svc, order_id, reason)  # voided, not deleted: its number stays taken
+    return cancelled
 
 
 def mark_paid(svc: Deps, order_id: str, *, by: str) -> Order:

@@ -27,7 +27,9 @@ def sync_crm_rows(svc: Deps) -> list[str]:
     told = svc.store.sent_times((o.order_id for o in stale), MessageKind.COMPLETED)
     rows = []
     for order in stale:
-        fields = crm_fields(order, svc.catalogue, buyer_notified_at=told.get(order.order_id))
+        issued = svc.store.invoices.of(order.order_id) if svc.catalogue.invoices else None
+        invoice = "" if issued is None else issued.number + (" (batal/void)" if issued.voided_at else "")
+        fields = crm_fields(order, svc.catalogue, buyer_notified_at=told.get(order.order_id), invoice=invoice)
         rows.append({header: fields[name] for header, name in mapping.items()})
     svc.crm.upsert(rows)
     crash_point("after-crm-write")

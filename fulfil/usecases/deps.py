@@ -13,6 +13,7 @@ from pathlib import Path
 from fulfil.config import CrmColumns, SourceColumns
 from fulfil.core.catalogue import Catalogue
 from fulfil.core.errors import AdapterError
+from fulfil.core.invoice import Invoice
 from fulfil.core.message_key import EMAIL
 from fulfil.messages import MessageComposer
 from fulfil.settings import Settings
@@ -64,6 +65,10 @@ class Deps:
     goods_key: Callable[[], bytes]
     # This process as the owner of a claim (see integrations/store/claims.py).
     claimant: Callable[[], str]
+    # An invoice printed as PDF bytes, in the buyer's language (integrations/invoices).
+    render_invoice: Callable[[Invoice, str], bytes]
+    # Where invoice files go besides $FULFIL_HOME/invoices (Drive's `Faktur` folder).
+    invoice_shelf: ReportShelf
     clock: Callable[[], datetime] = field(default=utc_now)
     progress: ProgressFactory = field(default=no_progress)
     google: GoogleSession | None = None

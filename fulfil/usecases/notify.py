@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 
 from fulfil.core import aftersale
 from fulfil.core.errors import FulfilError
+from fulfil.core.invoice import INVOICE_ATTACHMENT
 from fulfil.core.message_key import MessageKey
 from fulfil.core.order import SYSTEM, HandedOver, Order
 from fulfil.core.pipeline import MessageKind, complete
 from fulfil.core.status import OrderStatus
 from fulfil.crash import crash_point
+from fulfil.usecases import invoicing
 from fulfil.usecases.aftersale import found_file, prepare_handover
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.unit_of_work import Decided, transact
@@ -154,6 +156,11 @@ def _attachments(svc: Deps, msg: OutboxMessage) -> tuple[Attachment, ...]:
     order = svc.store.get(msg.order_id)
     made = []
     for fingerprint in msg.attachments:
+        if fingerprint == INVOICE_ATTACHMENT:
+            invoice = invoicing.issue(svc, msg.order_id)  # numbered once: a resend has the same
+            if invoice is not None:
+                made.append(Attachment(invoice.name, invoice.data, "application", "pdf"))
+            continue
         found = found_file(order, fingerprint)
         if found is None:
             raise AdapterError(

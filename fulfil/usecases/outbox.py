@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from fulfil.core.invoice import INVOICE_ATTACHMENT, carries_invoice
 from fulfil.core.message_key import MessageKey
 from fulfil.core.order import Order
 from fulfil.core.pipeline import BUYER_KINDS, MessageKind
 from fulfil.core.staff import staff_of
 from fulfil.usecases.deps import Deps
+from fulfil.usecases.invoicing import invoiced
 from integrations.ports import OutboxMessage
 
 
@@ -55,6 +57,8 @@ def outbox_messages(
         rows: list[OutboxMessage] = []
         if to:
             files = tuple(extra.get("attach", ())) if key.kind in HANDS_OVER else ()
+            if _brings_invoice(svc, order, key):
+                files += (INVOICE_ATTACHMENT,)  # printed and numbered when it is sent
             rows.append(
                 OutboxMessage(
                     order.order_id,
@@ -76,6 +80,15 @@ def outbox_messages(
 
 # The buyer messages that hand the goods over (their email carries the files).
 HANDS_OVER = frozenset({MessageKind.COMPLETED, MessageKind.REPLACEMENT})
+
+
+def _brings_invoice(svc: Deps, order: Order, key: MessageKey) -> bool:
+    policy = svc.catalogue.invoices
+    return (
+        policy is not None
+        and carries_invoice(policy.when, key.kind, paid=order.paid)
+        and invoiced(svc, order)
+    )
 
 
 def _on_buyer_channels(

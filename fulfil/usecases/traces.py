@@ -4,16 +4,28 @@ A run takes the history mark when it starts; at its end every order with history
 the mark gets one new version of its artifact (its status, what happened, proofs, deadline) and
 one sentence in the run's log. The run's name and tags then carry those order IDs, so a manager
 who types an ID into the flow-run search finds the runs that acted on that order.
+
+Each history entry also becomes one Prefect event on the order's resource, `fulfil.order.<id>`:
+`fulfil.order.<new status>` when it changed the status, `fulfil.order.escalated` for an
+escalation, `fulfil.order.commented` for anything else. The UI's event feed filtered to that
+resource tells the order's whole story, and automations can act on it. Events are not held to the
+artifact quota: a run sends every entry not sent yet (a store cursor says up to where), also those
+that `fulfil orders ...` commands wrote between runs. An event carries the status, service,
+division, who acted and two flags; never the comment (it may hold a buyer's words) or buyer data.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4, uuid5
 
+from fulfil.core import ladder as ladders
 from fulfil.core.deadlines import show
-from fulfil.core.order import HistoryEntry, Order
+from fulfil.core.order import SYSTEM, HistoryEntry, Order
 from fulfil.core.status import FINAL
 from fulfil.core.trace import artifact_key, markdown_cell, redact
 from fulfil.usecases.deps import Deps
@@ -50,17 +62,184 @@ class OrderTrace:
     markdown: str
 
 
+@dataclass(frozen=True)
+class OrderEvent:
+    """One history entry as a Prefect event on the order's resource, without buyer data."""
+
+    name: str  # fulfil.order.dispatched, fulfil.order.escalated, fulfil.order.commented, ...
+    resource: dict[str, str]  # prefect.resource.id fulfil.order.<id>, its name, service, division
+    occurred: datetime
+    payload: dict[str, str | bool | int | None]
+    # Derived from the store and the entry, so sending it again is one event: the Prefect server
+    # keeps the first event of an ID and drops the rest.
+    id: UUID
+    # Written during the run that sends it (it is then linked to that run), or before it: by a
+    # `fulfil orders ...` command, or by a run that could not send its events.
+    in_run: bool = True
+
+
+@dataclass(frozen=True)
+class RunTrace:
+    changes: list[OrderChange]  # this run's, for its log, name and tags; artifact versions queued
+    events: list[OrderEvent]  # every entry not sent yet, order by order, each order's in order
+    events_upto: int  # the history mark they reach: events_sent(svc, events_upto) once they are out
+
+
+EVENT_PREFIX = "fulfil.order."
+ESCALATED = EVENT_PREFIX + "escalated"
+COMMENTED = EVENT_PREFIX + "commented"
+# Store cursors: the history mark up to which events went out, and the store's own UUID, which
+# keeps two shops (or a shop's test copy) on one Prefect server from sharing event IDs.
+EVENTS_CURSOR = "order-events-sent"
+NAMESPACE_CURSOR = "order-events-namespace"
+# A claim's rework past its deadline (fulfil/core/aftersale.py rework_rungs): its history line is
+# how that ladder knows it went, as the main ladder's key is for the sweep.
+_REWORK_OVERDUE = re.compile(r"Claim #\d+ rework is past its deadline$")
+_TICK = timedelta(microseconds=1)
+
+
 def history_mark(svc: Deps) -> int:
     return svc.store.history_mark()
 
 
-def run_changes(svc: Deps, mark: int, run_label: str) -> list[OrderChange]:
-    """The orders changed after `mark`, each with the entries written since; their artifact
-    versions are queued, to be written within the per-run quota (claim_traces)."""
-    first_new = svc.store.changed_since(mark, svc.store.history_mark())
-    orders = svc.store.get_many(first_new)
+def trace_run(svc: Deps, mark: int, run_label: str) -> RunTrace:
+    """What the run that took `mark` did, and every history entry whose event has not gone yet.
+
+    The orders changed after `mark` get their artifact versions queued, to be written within the
+    per-run quota (claim_traces). Events start at the cursor of the last run that sent them (at
+    `mark` for a store that never sent any), so the changes `fulfil orders ...` made between runs
+    go too; an entry sent twice (two runs at once) is still one event on the server.
+    """
+    upto = svc.store.history_mark()
+    sent = svc.store.get_cursor(EVENTS_CURSOR)
+    since = mark if sent is None else min(int(sent), mark)
+    first_new = svc.store.changed_since(mark, upto)
+    first_unsent = first_new if since == mark else svc.store.changed_since(since, upto)
+    orders = svc.store.get_many(first_unsent)
     svc.store.queue_traces(first_new, run_label)
-    return [change_of(svc, o, o.history[first_new[o.order_id] :]) for o in orders]
+    changes = [
+        change_of(svc, o, o.history[first_new[o.order_id] :]) for o in orders if o.order_id in first_new
+    ]
+    namespace = events_namespace(svc) if orders else UUID(int=0)
+    events: list[OrderEvent] = []
+    for order in orders:
+        service = svc.catalogue.get(order.service_code)
+        events += order_events(
+            order,
+            first_unsent[order.order_id],
+            division=service.division if service else "",
+            namespace=namespace,
+            run_from=first_new.get(order.order_id, len(order.history)),
+        )
+    return RunTrace(changes, events, upto)
+
+
+def events_sent(svc: Deps, upto: int) -> None:
+    """The events of every entry up to history mark `upto` are out; the next run starts there."""
+    sent = svc.store.get_cursor(EVENTS_CURSOR)
+    if sent is None or int(sent) < upto:
+        svc.store.set_cursor(EVENTS_CURSOR, str(upto))
+
+
+def events_namespace(svc: Deps) -> UUID:
+    """The store's own namespace for event IDs, made the first time it is asked for."""
+    made = svc.store.get_cursor(NAMESPACE_CURSOR)
+    if made is None:
+        # Another process making it at the same moment fails here; theirs is read below.
+        with suppress(Exception):
+            svc.store.set_cursor(NAMESPACE_CURSOR, str(uuid4()))
+        made = svc.store.get_cursor(NAMESPACE_CURSOR)
+        assert made is not None, "the store keeps its cursors"
+    return UUID(made)
+
+
+def order_events(
+    order: Order, first: int, *, division: str, namespace: UUID, run_from: int = 0
+) -> list[OrderEvent]:
+    """The events of `order`'s history entries from index `first` on, in order.
+
+    `occurred` is the entry's time; entries written in one moment (one step often writes two)
+    are a microsecond apart, so the feed, which sorts by time, shows them in the order they were
+    written. Entries from `run_from` on were written by the run that sends them.
+    """
+    private = (order.buyer_name, order.buyer_email, order.phone_raw, order.phone)
+    service = order.service_code or "unknown"
+    resource = {
+        "prefect.resource.id": EVENT_PREFIX + order.order_id,
+        "prefect.resource.name": order.order_id,
+        "fulfil.service": service,
+        "fulfil.division": division or "unknown",
+    }
+    moments = _moments(order.history)
+    events: list[OrderEvent] = []
+    for seq in range(first, len(order.history)):
+        entry = order.history[seq]
+        before = order.history[seq - 1] if seq else None
+        overdue = order.overdue and (order.overdue_at is None or order.overdue_at <= entry.at)
+        events.append(
+            OrderEvent(
+                name=event_name(entry, before),
+                resource=dict(resource),
+                occurred=moments[seq],
+                payload={
+                    "status": str(entry.status),
+                    "previous_status": str(before.status) if before else None,
+                    "service": service,
+                    "division": division or "unknown",
+                    # Staff as the history names them (`ops:Rina`), or system/team/buyer.
+                    "actor": redact(entry.actor, *private),
+                    "buyer_told": entry.notified,
+                    "overdue": overdue,
+                    "seq": seq,
+                },
+                id=event_id(namespace, order.order_id, seq, entry),
+                in_run=seq >= run_from,
+            )
+        )
+    return events
+
+
+def event_name(entry: HistoryEntry, before: HistoryEntry | None) -> str:
+    if before is None or entry.status != before.status:
+        return EVENT_PREFIX + str(entry.status)
+    return ESCALATED if is_escalation(entry) else COMMENTED
+
+
+def is_escalation(entry: HistoryEntry) -> bool:
+    """An escalation to the division's lead and ops went: the deadline ladder's (its history line
+    starts with its outbox key, `escalation:breach · …`, read back with the ladder's own parser,
+    the one the sweep trusts to send each rung once), or a claim's rework past its deadline."""
+    if entry.actor != SYSTEM:
+        return False
+    if entry.comment.startswith(ladders.ESCALATION):
+        done = ladders.recorded(Order("", history=[entry]))
+        return any(
+            key.partition(":")[0] == ladders.ESCALATION and state == ladders.State.SENT
+            for key, state in done.items()
+        )
+    return _REWORK_OVERDUE.search(entry.comment) is not None
+
+
+def event_id(namespace: UUID, order_id: str, seq: int, entry: HistoryEntry) -> UUID:
+    """The same entry of the same store gives the same ID, whichever run sends it and how often."""
+    at = _utc(entry.at).isoformat()
+    return uuid5(namespace, f"{order_id}\n{seq}\n{at}\n{entry.status}\n{entry.actor}")
+
+
+def _moments(history: Sequence[HistoryEntry]) -> list[datetime]:
+    """Each entry's time; one equal to (or a hair before) the one before it moves a microsecond
+    after it. A real step back in time (a sweep run "as of" another moment) keeps its time."""
+    out: list[datetime] = []
+    for h in history:
+        at = _utc(h.at)
+        if out and out[-1] - timedelta(milliseconds=1) < at <= out[-1]:
+            at = out[-1] + _TICK
+        out.append(at)
+    return out
+
+
+def _utc(at: datetime) -> datetime:
+    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def change_of(svc: Deps, order: Order, happened: Sequence[HistoryEntry]) -> OrderChange:

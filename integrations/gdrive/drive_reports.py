@@ -1,4 +1,5 @@
-"""The report shelf on Google Drive: a `Laporan` folder in the shared folder, one copy of each file.
+"""The report shelf on Google Drive: a `Laporan` folder (or `Faktur`, for invoices) in the shared
+folder, one copy of each file.
 
 Found before it is made: by the tag fulfil puts on the folder it creates (so a person may rename
 it), else by name (so a folder a person made first is used, not doubled). A file of the same name
@@ -23,6 +24,7 @@ from integrations.google.retry import RetryPolicy
 
 REPORTS_FOLDER = "Laporan"
 REPORTS_KEY = "fulfil_reports"
+INVOICES_FOLDER, INVOICES_KEY = "Faktur", "fulfil_invoices"
 _TYPES = {".csv": "text/csv", ".md": "text/markdown", ".png": "image/png"}
 
 
@@ -35,10 +37,12 @@ class DriveReportShelf(DriveFolder):
         root_folder_id: str,
         *,
         folder_name: str = REPORTS_FOLDER,
+        key: str = REPORTS_KEY,
         policy: RetryPolicy | None = None,
     ) -> None:
         super().__init__(service, root_folder_id, policy=policy)
         self.folder_name = folder_name
+        self.key = key  # the tag on the folder and its files: Laporan and Faktur are told apart
 
     def put(self, files: Sequence[Path]) -> dict[str, str]:
         # Not cached between calls: one lookup a day costs less than a stale ID after someone
@@ -65,7 +69,7 @@ class DriveReportShelf(DriveFolder):
                         f"trashing a second {path.name} in the Drive folder {self.folder_name}",
                     )
             else:
-                body = {"name": path.name, "parents": [folder], "appProperties": {REPORTS_KEY: "1"}}
+                body = {"name": path.name, "parents": [folder], "appProperties": {self.key: "1"}}
                 done = self._create(
                     body,
                     f"uploading {path.name} to the Drive folder {self.folder_name}",
@@ -79,7 +83,7 @@ class DriveReportShelf(DriveFolder):
         """The reports folder in the shared folder, found (by tag, then by name) before it is made."""
         base = f"'{self.root}' in parents and mimeType = '{FOLDER}' and trashed = false"
         for extra in (
-            f"appProperties has {{ key='{REPORTS_KEY}' and value='1' }}",
+            f"appProperties has {{ key='{self.key}' and value='1' }}",
             f"name = '{_quote(self.folder_name)}'",
         ):
             found = self._call(
@@ -92,7 +96,7 @@ class DriveReportShelf(DriveFolder):
             "name": self.folder_name,
             "mimeType": FOLDER,
             "parents": [self.root],
-            "appProperties": {REPORTS_KEY: "1"},
+            "appProperties": {self.key: "1"},
         }
         made = self._create(body, f"creating the Drive folder {self.folder_name}", fields="id")
         return str(made["id"])

@@ -42,6 +42,7 @@ from fulfil.core.order import (
 from fulfil.core.status import IN_CRM, OrderStatus
 from integrations.ports import FAILED, PENDING, SENDING, SENT, UNSURE, OutboxMessage, QueuedTrace, StaleOrder
 from integrations.store import claims, migrate
+from integrations.store.invoices import InvoiceBook
 from integrations.store.responses import FormResponseBook
 from integrations.store.tables import cursors, goods, history, orders, outbox, trace_backlog
 
@@ -88,6 +89,7 @@ class OrderStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.responses = FormResponseBook(engine)
+        self.invoices = InvoiceBook(engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -166,3 +166,18 @@ form_responses = Table(
     Column("answers", String(64), nullable=False, index=True),
     Column("seen_at", UtcDateTime, nullable=False),
 )
+
+# Invoice numbers: one per order, never reused. Within a period (`2026/11`) the sequence has no
+# gap: a number exists only once its row is committed, and a rerun finds its order's row.
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("number", String(64), primary_key=True),
+    Column("order_id", String(64), ForeignKey("orders.order_id"), nullable=False, unique=True),
+    Column("period", String(16), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("voided_at", UtcDateTime),
+    Column("void_reason", Text, nullable=False, default="", server_default=""),
+    UniqueConstraint("period", "seq", name="uq_invoices_period_seq"),
+)

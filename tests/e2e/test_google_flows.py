@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fulfil import bootstrap
+from fulfil.core.invoice import INVOICE_ATTACHMENT
 from fulfil.core.status import OrderStatus
 from fulfil.settings import Settings
 from fulfil.testing.fake_google import FakeGoogle
@@ -94,8 +95,17 @@ def test_every_order_completes_once_with_one_request_in_five_failing(on_google: 
     assert [h.method for h in ten.handovers] == ["attachment"]
     assert any("no Google account" in h.comment for h in ten.history)
     (attached,) = [m for m in svc.store.messages("INV-0010") if m.kind == "completed"]
-    assert attached.attachments == (ten.handovers[0].fingerprint,)
+    # The goods themselves, and the invoice printed when the message goes.
+    assert attached.attachments == (ten.handovers[0].fingerprint, INVOICE_ATTACHMENT)
     assert [h.method for h in svc.store.get("INV-0001").handovers] == ["attachment"]
+
+    # Each completed order's invoice is filed once in the shop's Drive, in one `Faktur` folder.
+    (faktur,) = [f for f in fake.files() if f["name"] == "Faktur" and not f.get("trashed")]
+    filed = sorted(f["name"] for f in fake.files() if faktur["id"] in f.get("parents", []))
+    numbers = sorted(i.number.replace("/", "-") + ".pdf" for i in svc.store.invoices.all())
+    assert filed == numbers and len(numbers) == len({i.order_id for i in svc.store.invoices.all()})
+    crm_invoices = {r["ID Order"]: r["Faktur"] for r in svc.crm.rows()}
+    assert {i.order_id: i.number for i in svc.store.invoices.all()}.items() <= crm_invoices.items()
 
     # `fulfil orders unshare INV-0003`: the buyer's access goes, and the record says when.
     from fulfil.usecases import aftersale

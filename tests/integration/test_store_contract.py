@@ -229,3 +229,19 @@ def test_a_message_a_dead_sender_was_handing_over_is_set_aside_never_sent_again(
     assert [m.id for m in any_store.retry_failed([begun.id])] == [begun.id]
     assert [m.id for m in any_store.claim_messages("host:2:b")] == [begun.id]
     assert any_store.start_attempt(begun.id, "host:2:b")
+
+
+def test_invoice_numbers_are_one_per_order_in_sequence_and_a_void_keeps_the_number(any_store) -> None:  # type: ignore[no-untyped-def]
+    for n in range(3):
+        any_store.save(_order(f"H-{n}"))
+    first = any_store.invoices.issue("H-0", "INV", NOW)
+    again = any_store.invoices.issue("H-0", "INV", NOW + timedelta(days=1))  # a rerun
+    second = any_store.invoices.issue("H-1", "INV", NOW)
+    assert (first.number, again.number, second.number) == ("INV/2026/11/0001",) * 2 + ("INV/2026/11/0002",)
+    voided = any_store.invoices.void("H-0", NOW, "Pembeli minta batal")
+    assert voided is not None and voided.voided_at == NOW and voided.number == first.number
+    # A voided number is never given again; the next order takes the next one.
+    assert any_store.invoices.issue("H-2", "INV", NOW).number == "INV/2026/11/0003"
+    next_month = any_store.invoices.issue("H-2", "INV", NOW + timedelta(days=40))
+    assert next_month.number == "INV/2026/11/0003"  # already has one
+    assert [i.number for i in any_store.invoices.all()] == [f"INV/2026/11/000{n}" for n in (1, 2, 3)]

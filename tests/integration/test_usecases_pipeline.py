@@ -255,7 +255,9 @@ def test_an_order_goes_from_proof_to_a_told_buyer_once(taken_in: Deps, home: Pat
     assert message["X-Fulfil-Order"] == "INV-0001"
     assert "akun-gmail.csv" in message.get_body(("plain",)).get_content()
     # The buyer receives the accounts themselves: the file, as the team delivered it.
-    (attached,) = message.iter_attachments()
+    attached, invoice = message.iter_attachments()
+    # And the invoice beside them (configs/services.yaml invoices on completion).
+    assert (invoice.get_filename(), invoice.get_content_type()) == ("INV-2026-11-0001.pdf", "application/pdf")
     assert (attached.get_filename(), attached.get_content_type()) == ("akun-gmail.csv", "text/csv")
     assert attached.get_payload(decode=True) == _accounts(10)
     assert [m.state for m in taken_in.store.messages("INV-0001") if m.kind == "completed"] == ["sent"]
