@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -15,6 +16,7 @@ from uuid import UUID
 
 from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
+from prefect.events import TriggerTypes
 from prefect.schedules import Cron, Interval, Schedule
 
 from flows import admin as admin_flows
@@ -22,9 +24,11 @@ from flows.daily_digest import daily_digest
 from flows.daily_report import daily_report
 from flows.deadline_sweep import deadline_sweep
 from flows.intake import intake
+from flows.lookout import trigger
 from flows.watch_proofs import watch_proofs
 from fulfil.core.errors import ConfigError
 from fulfil.settings import Settings
+from integrations.ports import Arrival
 
 # The folder that holds flows/: the repository, or site-packages for a non-editable install.
 # A worker's run starts there (prefect.yaml's pull step does the same), so entrypoints such as
@@ -49,6 +53,12 @@ class Planned:
     parameters: dict[str, Any] = field(default_factory=dict)
     # A parameter's allowed values, shown as a dropdown in the Custom run form (the staff list).
     choices: dict[str, list[str]] = field(default_factory=dict)
+    # What the lookout announces that starts a run at once (flows/lookout.py), besides the schedule.
+    arrivals: list[Arrival] = field(default_factory=list)
+
+    @property
+    def triggers(self) -> list[TriggerTypes]:
+        return [trigger(a) for a in self.arrivals]
 
     @property
     def entrypoint(self) -> str:
@@ -77,11 +87,13 @@ def deployments(settings: Settings) -> list[Planned]:
             "export, checks every order (what is missing or wrong, in Bahasa Indonesia and English), "
             "and sends each valid, paid order to its division with a proof folder. Buyers are told "
             "by email. Press Run to take in a new export now; an order already taken in is never "
-            "sent twice.",
+            "sent twice. Also started within seconds when `fulfil serve`'s lookout sees new "
+            "form answers or a new export.",
             ["fulfil", "intake"],
             [Interval(settings.intake_interval_seconds, timezone=tz)],
             # None: the export the settings name (FULFIL_INTAKE_PATH, or the inbox folder).
             {"source": None},
+            arrivals=[Arrival.ORDERS],
         ),
         Planned(
             watch_proofs,
@@ -89,9 +101,11 @@ def deployments(settings: Settings) -> list[Planned]:
             f"Looks in every waiting order's proof folder {every(settings.watch_interval_seconds)}: "
             "accepts or rejects what the technical team dropped (with the reason, e.g. 8 of 10 "
             "accounts), copies finished orders to the CRM sheet and tells the buyer. Each order "
-            "is completed and its buyer told once, however often this runs.",
+            "is completed and its buyer told once, however often this runs. Also started within "
+            "seconds when `fulfil serve`'s lookout sees a file arrive in an order's folder.",
             ["fulfil", "proofs"],
             [Interval(settings.watch_interval_seconds, timezone=tz)],
+            arrivals=[Arrival.PROOFS],
         ),
         Planned(
             deadline_sweep,
@@ -203,8 +217,16 @@ def with_choices(deployment: RunnerDeployment, choices: dict[str, list[str]]) ->
     return deployment
 
 
+# How often `fulfil serve`'s runner asks the server for runs to start (Prefect's default: 10 s).
+# A run the lookout's event triggered starts within a second, for one small API call a second.
+RUNNER_POLL_SECONDS = 1.0
+
+
 def serve_all(settings: Settings) -> None:
     """Serve every deployment from this process until interrupted (`fulfil serve`)."""
+    fast = bool(settings.lookout_seconds)
+    # PREFECT_RUNNER_POLL_FREQUENCY, when set, is the operator's word.
+    poll = None if "PREFECT_RUNNER_POLL_FREQUENCY" in os.environ or not fast else RUNNER_POLL_SECONDS
     # to_deployment and apply are sync_compatible: called from sync code they return the value.
     serve(
         *(
@@ -217,12 +239,14 @@ def serve_all(settings: Settings) -> None:
                         tags=p.tags,
                         schedules=p.schedules,
                         parameters=p.parameters,
+                        triggers=p.triggers if fast else None,
                     ),
                 ),
                 p.choices,
             )
             for p in [*deployments(settings), *admin_deployments(settings)]
-        )
+        ),
+        query_seconds=poll,
     )
 
 
@@ -277,6 +301,8 @@ def deploy_all(settings: Settings, pool: str) -> list[UUID]:
             schedules=p.schedules,
             parameters=p.parameters,
             work_pool_name=pool,
+            # Runs `fulfil lookout` starts when it runs beside the worker.
+            triggers=p.triggers,
         )
         ready = with_choices(cast(RunnerDeployment, made), p.choices)
         ids.append(cast(UUID, ready.apply(work_pool_name=pool)))

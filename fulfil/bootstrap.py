@@ -25,7 +25,16 @@ from integrations.gdrive.local_folder import LocalProofFolders
 from integrations.gdrive.local_reports import LocalReportShelf
 from integrations.keyfile import GOODS_KEY_FILE, read_or_make_key
 from integrations.notifier.outbox_folder import EmlOutbox
-from integrations.ports import CrmSheet, Notifier, OrderSource, ProofStore, ReportShelf, SourceOpener, Store
+from integrations.ports import (
+    ArrivalFeed,
+    CrmSheet,
+    Notifier,
+    OrderSource,
+    ProofStore,
+    ReportShelf,
+    SourceOpener,
+    Store,
+)
 from integrations.source.files import FileOrderSource
 from integrations.store import OrderStore, claims
 
@@ -125,6 +134,29 @@ def _source_opener(settings: Settings, google: GoogleClients | None) -> SourceOp
         return FileOrderSource(path or settings.inbox)
 
     return open_source
+
+
+def arrival_feed(settings: Settings) -> ArrivalFeed:
+    """The lookout's feed, built alone: the lookout needs no store, CRM nor notifier."""
+    from integrations.gdrive.local_arrivals import LocalArrivals
+
+    on_drive = settings.proof_store == "gdrive"
+    inbox = None if settings.source == "gsheet" else settings.inbox
+    if not on_drive and settings.source != "gsheet":
+        return LocalArrivals(settings.home / "drive", inbox)
+    if not on_drive:
+        # Form answers in a Sheet but proofs in local folders: no feed tells the sheet's edits
+        # apart without a Sheets read, so the scheduled intake takes them.
+        return LocalArrivals(settings.home / "drive", None)
+    from integrations.gdrive.drive_arrivals import DriveArrivals
+
+    google = GoogleClients(settings)
+    return DriveArrivals(
+        google.drive,
+        settings.drive_folder_id,
+        form_file_id=settings.form_spreadsheet_key if settings.source == "gsheet" else None,
+        inbox=LocalArrivals(None, inbox) if inbox is not None else None,
+    )
 
 
 def _proof_store(settings: Settings, google: GoogleClients | None) -> ProofStore:

@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     watch_interval_seconds: int = Field(60, ge=5)
     sweep_interval_seconds: int = Field(900, ge=30)
     intake_interval_seconds: int = Field(300, ge=30)
+    lookout_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="how often `fulfil serve`'s lookout checks for new proofs and form responses "
+        "(one Drive changes call, or a look at the local folders) and starts the run that handles "
+        "them; 0 switches it off and leaves the schedules alone",
+    )
     order_artifacts_per_run: int = Field(
         50,
         ge=0,

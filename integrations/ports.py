@@ -6,6 +6,7 @@ import builtins
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -88,6 +89,21 @@ class Changes:
 
     order_ids: frozenset[str] | None
     cursor: str | None
+
+
+class Arrival(StrEnum):
+    """What the lookout saw arrive: something in an order's proof folder, or new form answers."""
+
+    PROOFS = "proofs"
+    ORDERS = "orders"
+
+
+class ArrivalFeed(Protocol):
+    """A cheap look for anything new since the last look (the first look only sets the mark).
+    It may say so for nothing (a run then finds nothing to do), never stay silent for long about
+    something: what it misses, the scheduled runs still pick up."""
+
+    def arrivals(self) -> frozenset[Arrival]: ...
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,12 +13,12 @@ import typer
 
 from fulfil.cli import demo as demo_cmd
 from fulfil.cli import google
-from fulfil.cli._common import console, err_console, get_services
+from fulfil.cli._common import console, err_console, fail_cleanly, get_services
 from fulfil.cli._prefect import quiet_console_logs, run_flow
 from fulfil.core.errors import ConfigError
 from fulfil.core.pipeline import held_as_duplicate
 from fulfil.core.status import OrderStatus
-from fulfil.settings import Settings
+from fulfil.settings import Settings, load_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +29,7 @@ def register(app: typer.Typer) -> None:
     app.command("digest")(digest)
     app.command("report")(report)
     app.command("serve")(serve)
+    app.command("lookout")(lookout)
     app.command("deploy")(deploy)
     app.command("demo")(demo_cmd.demo)
     app.command("doctor")(google.doctor)
@@ -198,19 +201,55 @@ def _schedule_lines(settings: Settings) -> list[str]:
 
 def serve() -> None:
     """Serve intake, proof watch, deadline sweep, the daily digest and the daily report as
-    scheduled deployments from this process (Ctrl-C stops)."""
+    scheduled deployments from this process (Ctrl-C stops), with the lookout beside them: new
+    proofs and form answers start their run within seconds."""
     svc = get_services()
     from flows.serve import serve_all
 
     s = svc.settings
+    fast = (
+        f"the lookout checks every {s.lookout_seconds:g} s for new proofs and form answers and "
+        "starts their run at once"
+        if s.lookout_seconds
+        else "the lookout is off (FULFIL_LOOKOUT_SECONDS=0): runs start on their schedules only"
+    )
     console.print(
         "serving, each also startable from the Prefect UI's Run button:\n"
         + "\n".join(_schedule_lines(s))
-        + f"\nintake reads {s.inbox}.",
+        + f"\nintake reads {s.inbox}; {fast}.",
         highlight=False,
         markup=False,
     )
-    serve_all(s)
+    lookout = _start_lookout() if s.lookout_seconds else None
+    try:
+        serve_all(s)
+    finally:
+        if lookout is not None and lookout.poll() is None:
+            lookout.terminate()
+            lookout.wait(timeout=10)
+
+
+def _start_lookout() -> subprocess.Popen[bytes]:
+    """`fulfil lookout` as a child process: its failure never stops the runner, and the runner's
+    schedules still take everything it would have announced."""
+    return subprocess.Popen([sys.executable, "-m", "fulfil.cli", "lookout"])
+
+
+def lookout() -> None:
+    """Look for new proofs and form answers every FULFIL_LOOKOUT_SECONDS and announce them as
+    Prefect events, which start the intake and watch-proofs deployments (`fulfil serve` runs this
+    itself; run it alone beside workers of a work pool)."""
+    with fail_cleanly():
+        settings = load_settings()
+        if settings.google_credentials_block:
+            from fulfil.blocks import apply_blocks
+
+            settings = apply_blocks(settings)
+    if not settings.lookout_seconds:
+        raise ConfigError("FULFIL_LOOKOUT_SECONDS is 0: the lookout is switched off")
+    from flows.lookout import run_lookout
+
+    run_lookout(settings)
 
 
 def deploy(

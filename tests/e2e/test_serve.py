@@ -40,6 +40,8 @@ QUIET_SCHEDULES = {
     "FULFIL_INTAKE_INTERVAL_SECONDS": "3600",
     "FULFIL_WATCH_INTERVAL_SECONDS": "3600",
     "FULFIL_SWEEP_INTERVAL_SECONDS": "3600",
+    # Nor one the lookout starts (tests/e2e/test_lookout.py tests it).
+    "FULFIL_LOOKOUT_SECONDS": "0",
 }
 
 
@@ -249,6 +251,11 @@ def test_prefect_yaml_holds_the_same_deployments_as_fulfil_deploy(home: Path) ->
         assert d["tags"] == p.tags
         assert d["parameters"] == p.parameters
         assert d["work_pool"]["name"] == "fulfil"
+        # The lookout's events start intake and watch-proofs at once, as under `fulfil serve`.
+        wanted = [t.model_dump(include={"name", "expect", "match"}, mode="json") for t in p.triggers]
+        found = [{k: t[k] for k in ("name", "expect", "match")} for t in d.get("triggers", [])]
+        assert found == wanted
+        assert all(t["type"] == "event" for t in d.get("triggers", []))
         if not p.schedules:  # an admin action: run by hand
             assert d["schedules"] == [] and "admin" in d["tags"]
             continue

@@ -70,19 +70,37 @@ class SheetsMixin(DriveStateMixin):
                 raise KeyError(sheet)
             return _trim([["" if v is None else v for v in row] for row in tab.cells])
 
+    def submit_form_response(self, spreadsheet_id: str, sheet: str, answers: Mapping[str, Any]) -> int:
+        """What Google Forms does when a buyer submits: a new row under the last one, typed in as
+        USER_ENTERED, and the spreadsheet file changed on Drive (its changes feed lists it).
+        The row's number, 1-based as the sheet counts."""
+        with self._lock:
+            book = self._books[spreadsheet_id]
+            tab = book.sheet(sheet)
+            if tab is None:
+                raise KeyError(sheet)
+            headers = [str(v) for v in tab.cells[0]]
+            row = len(_trim([list(r) for r in tab.cells]))
+            for header, value in answers.items():
+                tab.set(row, headers.index(header), _stored(value, "USER_ENTERED"))
+            self._sheets_changed(book)
+            return row + 1
+
     def edit_form_response(
         self, spreadsheet_id: str, sheet: str, row: int, answers: Mapping[str, Any], timestamp: str
     ) -> None:
         """What Google Forms does when a respondent edits their response: the same row (1-based,
         as the sheet counts) gets the changed answers and a new Timestamp (column A)."""
         with self._lock:
-            tab = self._books[spreadsheet_id].sheet(sheet)
+            book = self._books[spreadsheet_id]
+            tab = book.sheet(sheet)
             if tab is None:
                 raise KeyError(sheet)
             headers = [str(v) for v in tab.cells[0]]
             tab.set(row - 1, 0, _stored(timestamp, "USER_ENTERED"))
             for header, value in answers.items():
                 tab.set(row - 1, headers.index(header), _stored(value, "USER_ENTERED"))
+            self._sheets_changed(book)
 
     def sort_sheet(self, spreadsheet_id: str, sheet: str, header: str, *, descending: bool = False) -> None:
         """A person sorting the tab by one column (Data → Sort sheet), the header row kept."""
@@ -97,6 +115,7 @@ class SheetsMixin(DriveStateMixin):
             for r, values in enumerate(body, start=1):
                 for c in range(len(rows[0])):
                     tab.set(r, c, values[c] if c < len(values) else None)
+            self._sheets_changed(self._books[spreadsheet_id])
 
     def sheet_properties(self, spreadsheet_id: str, sheet: str) -> dict[str, Any]:
         with self._lock:
