@@ -61,7 +61,7 @@ class Plan:
 
 FULL = Plan("full", 1_000, 200, 1_000, (1_000, 10_000, 100_000), 10_000)
 QUICK = Plan("quick", 200, 50, 200, (1_000, 10_000), 2_000)
-MEASURES = ("overhead", "events", "rss", "latency", "sheets", "polls", "quotas")
+MEASURES = ("overhead", "events", "rss", "latency", "sheets", "polls", "quotas", "serve")
 
 # A team drops proofs at this pace while the watcher runs (5 a second: a busy shop's afternoon).
 DROP_INTERVAL_S = 0.2
@@ -1292,6 +1292,11 @@ def run_all(plan: Plan, only: set[str], profile: Path | None, report: Report, ws
             measure_quotas(ws, plan, report, key_json)
             # The same with Drive's limit at a quarter, so that it bites and the retries show.
             measure_quotas(ws, plan, report, key_json, drive_per_minute=3_000)
+    if "serve" in only:
+        from serve_latency import measure_serve  # bench/serve_latency.py: its own Prefect servers
+
+        with stage("serve_*_to_told_p95_s: fulfil serve as shipped on a real prefect server"):
+            measure_serve(ws, plan, report)
     if "polls" in only:
         sizes = " / ".join(f"{s:,}" for s in plan.waiting)
         with stage(f"drive_calls_per_poll, poll_seconds: {sizes} orders waiting"):

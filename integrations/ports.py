@@ -74,6 +74,10 @@ class SourceTable:
 class OrderSource(Protocol):
     def read(self) -> builtins.list[SourceTable]: ...
 
+    def revision(self) -> str | None:
+        """A cheap mark that changes whenever the source does (None: it cannot tell, read it)."""
+        ...
+
 
 @dataclass(frozen=True)
 class ProofFolderSpec:

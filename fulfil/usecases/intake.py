@@ -18,7 +18,7 @@ from fulfil.usecases.deps import Deps
 from fulfil.usecases.outbox import outbox_messages
 from fulfil.usecases.responses import ResponseNamer
 from fulfil.usecases.unit_of_work import Decided, transact
-from integrations.ports import SourceTable, StaleOrder
+from integrations.ports import OrderSource, SourceTable, StaleOrder
 
 
 @dataclass
@@ -31,6 +31,26 @@ class IntakeReport:
     edited: int = 0  # responses the buyer edited in the form, taken as the same order
     held_duplicates: list[str] = field(default_factory=list)  # possible double submissions
     order_ids: list[str] = field(default_factory=list)
+
+
+# The source's revision read last time in full (a Google Sheet's Drive version).
+SOURCE_REVISION_CURSOR = "source-revision"
+UNCHANGED = "unchanged"
+
+
+def new_revision(svc: Deps, source: OrderSource) -> str | None:
+    """The source's revision when it changed since the last full read (None: it cannot tell, or
+    was never read), or UNCHANGED: then intake reads nothing, the orders are as taken in."""
+    revision = source.revision()
+    if revision is not None and revision == svc.store.get_cursor(SOURCE_REVISION_CURSOR):
+        return UNCHANGED
+    return revision
+
+
+def read_up_to(svc: Deps, revision: str | None) -> None:
+    """Every row of `revision` is taken in: the next intake reads only a newer one."""
+    if revision is not None and revision != UNCHANGED:
+        svc.store.set_cursor(SOURCE_REVISION_CURSOR, revision)
 
 
 def rows_of(svc: Deps, tables: list[SourceTable]) -> list[SourceRow]:

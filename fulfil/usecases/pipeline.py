@@ -125,9 +125,15 @@ class DirectSteps:
 
     def ingest(self, source: str | None) -> IntakeReport:
         deps = self.deps
-        rows = intake_uc.rows_of(deps, deps.source(Path(source) if source else None).read())
+        opened = deps.source(Path(source) if source else None)
+        revision = intake_uc.new_revision(deps, opened)
+        if revision == intake_uc.UNCHANGED:
+            return IntakeReport()
+        rows = intake_uc.rows_of(deps, opened.read())
         with deps.progress(len(rows), "intake") as advance_by:
-            return intake_uc.ingest(deps, rows, progress=advance_by)
+            report = intake_uc.ingest(deps, rows, progress=advance_by)
+        intake_uc.read_up_to(deps, revision)
+        return report
 
     def open_proof_folders(self, order_ids: list[str] | None) -> dict[str, str]:
         return dispatch.open_proof_folders(self.deps, dispatch.ready_to_dispatch(self.deps, order_ids))

@@ -16,6 +16,10 @@ class FileOrderSource:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
+    def revision(self) -> str | None:
+        # Reading a local file costs what telling whether it changed would: always read it.
+        return None
+
     def files(self) -> list[Path]:
         if self.path.is_dir():
             # Skip Excel's "~$" lock files and hidden files (macOS "._x.csv" among them).

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import gspread
+from gspread.urls import DRIVE_FILES_API_V3_URL
 from gspread.utils import absolute_range_name
 
 from integrations.google.clients import gspread_account_email
@@ -33,6 +34,20 @@ class FormResponsesSource:
         self.worksheet = worksheet
         self.policy = policy
         self._tab = absolute_range_name(worksheet)
+
+    def revision(self) -> str | None:
+        """The spreadsheet's Drive `version`, which grows with every change to it: one Drive call
+        instead of a Sheets read (Sheets allows 60 reads a minute per user, Drive far more)."""
+        url = f"{DRIVE_FILES_API_V3_URL}/{self.spreadsheet_key}"
+        params: dict[str, str | int | bool | float | list[str] | None] = {
+            "fields": "version",
+            "supportsAllDrives": "true",
+        }
+        answer = self._call(
+            lambda: self.client.http_client.request("get", url, params=params).json(), "check"
+        )
+        version = answer.get("version") if isinstance(answer, dict) else None
+        return str(version) if version is not None else None
 
     def read(self) -> list[SourceTable]:
         key = self.spreadsheet_key
