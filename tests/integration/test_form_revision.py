@@ -72,7 +72,7 @@ def test_a_failed_intake_reads_the_same_sheet_again(on_form: tuple[Deps, str], f
     svc, _ = on_form
     steps = DirectSteps(svc)
     fake.inject("/v4/spreadsheets/*", status=404, rate=1.0)  # not retried: fails at once
-    with pytest.raises(Exception, match="the form spreadsheet .* was not found"):
+    with pytest.raises(Exception, match=r"the form spreadsheet .* was not found"):
         steps.ingest(None)
     fake.clear_faults()
     fake.clear_requests()
