@@ -96,7 +96,7 @@ def test_a_new_export_and_a_dropped_proof_start_their_runs_at_once(
     log = tmp_path / "serve.log"
     with fulfil_serve(env, log) as served:
         _wait_for_serving(prefect_server, log)
-        time.sleep(5)  # the schedules' first runs, if any, come and go
+        time.sleep(3)  # the schedules' first runs, if any, come and go
         before = {r["id"] for r in _flow_runs(prefect_server)}
 
         shutil.copy(_demo_source(tmp_path / "src"), shop / "inbox" / "orders.csv")
@@ -120,9 +120,9 @@ def test_a_new_export_and_a_dropped_proof_start_their_runs_at_once(
         assert intake and watch, [(r["name"], r["state_type"]) for r in runs]
 
         # Nothing arrives: the lookout keeps looking and starts no run at all.
-        time.sleep(3)
+        time.sleep(2)
         settled = {r["id"] for r in _flow_runs(prefect_server) if r["state_type"] != "SCHEDULED"}
-        time.sleep(10)
+        time.sleep(6)  # three looks at least
         later = {r["id"] for r in _flow_runs(prefect_server) if r["state_type"] != "SCHEDULED"}
         assert later == settled
         assert served.poll() is None
@@ -149,7 +149,7 @@ def test_with_the_lookout_killed_the_scheduled_runs_still_complete_every_order_o
         for order_id in ("INV-0002", "INV-0003"):
             _wait_for(shop / "outbox" / f"{order_id}.completed*.eml", 90, log)
         assert _lookout_pid(served.pid) is None  # nothing restarted it: the schedules did the work
-        time.sleep(12)  # two more scheduled watches: still one message each
+        time.sleep(6)  # another scheduled watch: still one message each
         for order_id in ("INV-0002", "INV-0003"):
             assert len(list((shop / "outbox").glob(f"{order_id}.completed*.eml"))) == 1
         assert served.poll() is None

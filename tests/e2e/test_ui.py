@@ -141,6 +141,8 @@ def _shot(page: Page, name: str, out: Path) -> Path:
 def _search_runs(page: Page, text: str) -> dict[str, str]:
     """Type `text` in the flow-run search on /runs as a person would; the runs listed then,
     name to link."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto("/runs")
     # The classic UI renders a second, hidden search box for narrow screens.
     box = page.locator("input[placeholder='Search by flow run name']:visible")
@@ -152,7 +154,14 @@ def _search_runs(page: Page, text: str) -> dict[str, str]:
     while time.monotonic() < deadline:
         page.wait_for_timeout(500)
         links = page.locator(".flow-run-list-item a[href*='/runs/flow-run/']").all()
-        listed = {link.inner_text().strip(): link.get_attribute("href") or "" for link in links}
+        try:
+            # Short waits: the list may be re-rendered between counting its rows and reading them.
+            listed = {
+                link.inner_text(timeout=1000).strip(): link.get_attribute("href", timeout=1000) or ""
+                for link in links
+            }
+        except PlaywrightTimeout:
+            continue
         if listed and all(text.lower() in n.lower() for n in listed):
             break
     return listed
