@@ -15,6 +15,9 @@ from tasks._runtime import log
 def ingest_orders(deps: Deps, source: str | None = None) -> IntakeReport:
     """Read the form export(s) and upsert every row as an order by its ID."""
     report = DirectSteps(deps).ingest(source)
+    if report.source_unchanged:
+        log("the form responses are unchanged since the last intake: nothing to read")
+        return report
     log(
         f"{report.rows} rows: {report.new} new, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.change_ignored} changes held for ops, "

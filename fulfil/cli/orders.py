@@ -230,8 +230,7 @@ def refund_order(
     order = aftersale.refund(
         svc, order_id.strip().upper(), amount=amount, reason=reason, full=full, actor=_actor(svc, by)
     )
-    sent = notify.send_pending(svc)
-    console.print(f"{order.order_id} is {order.status}; messages sent: {len(sent.sent)}", highlight=False)
+    _done(svc, order)
 
 
 @app.command("unshare")

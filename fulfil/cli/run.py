@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -231,8 +233,21 @@ def serve() -> None:
 
 def _start_lookout() -> subprocess.Popen[bytes]:
     """`fulfil lookout` as a child process: its failure never stops the runner, and the runner's
-    schedules still take everything it would have announced."""
-    return subprocess.Popen([sys.executable, "-m", "fulfil.cli", "lookout"])
+    schedules still take everything it would have announced. Its end is said in one line."""
+    child = subprocess.Popen([sys.executable, "-m", "fulfil.cli", "lookout"])
+
+    def said_when_it_ends() -> None:
+        code = child.wait()
+        if code not in (0, -signal.SIGTERM, -signal.SIGINT):
+            err_console.print(
+                f"the lookout stopped (exit {code}): new proofs and form answers now wait for the "
+                "scheduled runs; restart fulfil serve to start it again",
+                highlight=False,
+                markup=False,
+            )
+
+    threading.Thread(target=said_when_it_ends, name="lookout-watch", daemon=True).start()
+    return child
 
 
 def lookout() -> None:

@@ -31,6 +31,8 @@ class IntakeReport:
     edited: int = 0  # responses the buyer edited in the form, taken as the same order
     held_duplicates: list[str] = field(default_factory=list)  # possible double submissions
     order_ids: list[str] = field(default_factory=list)
+    # The source said it had not changed since its last full read: nothing was read.
+    source_unchanged: bool = False
 
 
 # The source's revision read last time in full (a Google Sheet's Drive version).

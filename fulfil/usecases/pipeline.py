@@ -52,7 +52,9 @@ def intake(steps: Steps, source: str | None = None) -> dict[str, int]:
     """Read the form export, upsert orders by ID, dispatch every valid paid one, tell buyers."""
     mark = steps.history_mark()
     report = steps.ingest(source)
-    dispatched = steps.mark_dispatched(steps.open_proof_folders(report.order_ids))
+    # Nothing read: still dispatch what waits (a run that died after taking the rows in).
+    waiting = None if report.source_unchanged else report.order_ids
+    dispatched = steps.mark_dispatched(steps.open_proof_folders(waiting))
     sent = steps.send_outbox()
     steps.publish_summary(report.order_ids, "Orders touched by this intake")
     steps.publish_order_traces(mark)
@@ -128,7 +130,7 @@ class DirectSteps:
         opened = deps.source(Path(source) if source else None)
         revision = intake_uc.new_revision(deps, opened)
         if revision == intake_uc.UNCHANGED:
-            return IntakeReport()
+            return IntakeReport(source_unchanged=True)
         rows = intake_uc.rows_of(deps, opened.read())
         with deps.progress(len(rows), "intake") as advance_by:
             report = intake_uc.ingest(deps, rows, progress=advance_by)

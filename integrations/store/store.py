@@ -340,17 +340,21 @@ class OrderStore:
         with self.engine.connect() as conn:
             return [_to_message(r) for r in conn.execute(q).mappings()]
 
+    def _dead_senders(self) -> builtins.list[str]:
+        """The owners of messages being sent whose process (on this host) is gone."""
+        with self.engine.connect() as conn:
+            holders = conn.execute(
+                select(outbox.c.claimed_by).where(outbox.c.state == SENDING).distinct()
+            ).scalars()
+            return list(claims.dead_owners(holders))
+
     def claim_messages(self, owner: str, limit: int = 500, after_id: int = 0) -> builtins.list[OutboxMessage]:
         """Take up to `limit` unsent messages above `after_id` for `owner` to send: pending ones,
         and those whose sender's lease ran out or whose sender (on this host) died. Nobody else
         sends them while the claim holds (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer
         at a time)."""
         now = _now()
-        with self.engine.connect() as conn:
-            holders = conn.execute(
-                select(outbox.c.claimed_by).where(outbox.c.state == SENDING).distinct()
-            ).scalars()
-            dead = claims.dead_owners(holders)
+        dead = self._dead_senders()
         # A message whose sender began handing it over is not taken: it may have arrived.
         takeable = or_(
             outbox.c.state == PENDING,
@@ -395,11 +399,7 @@ class OrderStore:
         """Messages whose sender died (or ran out of its lease) while handing them over: they may
         have arrived, so they become "unsure" and are returned, for ops to be told."""
         now = _now()
-        with self.engine.connect() as conn:
-            holders = conn.execute(
-                select(outbox.c.claimed_by).where(outbox.c.state == SENDING).distinct()
-            ).scalars()
-            dead = claims.dead_owners(holders)
+        dead = self._dead_senders()
         with self.engine.begin() as conn:
             rows = conn.execute(
                 update(outbox)

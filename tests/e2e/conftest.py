@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import FULFIL
 
-__all__ = ["FULFIL", "PREFECT", "PrefectServer", "fulfil_serve"]
+__all__ = ["FULFIL", "PREFECT", "PrefectServer", "fulfil_serve", "running_prefect_server"]
 
 # The installed `prefect` command, beside `fulfil`.
 PREFECT = str(Path(FULFIL).parent / "prefect")
@@ -55,28 +55,28 @@ def _plain_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "FULFIL_"))}
 
 
-@pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    """`prefect server start` as a person runs it, with its own PREFECT_HOME (~12 s to start).
-
-    Module-scoped: a test module that drives the UI pays for one server, not one per test.
-    """
-    home = tmp_path_factory.mktemp("prefect-server")
+@contextmanager
+def running_prefect_server(
+    home: Path, *, host: str = "127.0.0.1", env: dict[str, str] | None = None
+) -> Iterator[PrefectServer]:
+    """`prefect server start` as a person runs it on `host` and a free port, with its own
+    PREFECT_HOME and `env` added (~12 s to start); stopped with its process group."""
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
+    url = f"http://{host}:{port}"
+    full_env = {
         **_plain_env(),
         "PREFECT_HOME": str(home),
         # On another port than 4200 the UI would still call the API on 4200 without this.
         "PREFECT_UI_API_URL": f"{url}/api",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        **(env or {}),
     }
     log = home / "server.log"
     started = time.monotonic()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
+            [PREFECT, "server", "start", "--host", host, "--port", str(port)],
+            env=full_env,
             stdout=out,
             stderr=subprocess.STDOUT,
             # Its own process group: stopping the group stops whatever it started, and nothing else.
@@ -92,7 +92,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
                 pytest.fail(f"prefect server exited {proc.returncode}:\n{tail()}")
             if time.monotonic() - started > 120:
                 pytest.fail(f"prefect server not healthy after 120 s:\n{tail()}")
-            try:
+            try:  # /api/health answers without a password too, for probes
                 with urllib.request.urlopen(f"{url}/api/health", timeout=2) as answer:
                     if answer.status == 200:
                         break
@@ -102,6 +102,14 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
         yield PrefectServer(url, f"{url}/api", home, round(time.monotonic() - started, 1))
     finally:
         _stop_group(proc)
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A real `prefect server start`, module-scoped: a test module that drives the UI pays for
+    one server, not one per test."""
+    with running_prefect_server(tmp_path_factory.mktemp("prefect-server")) as server:
+        yield server
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:

@@ -149,6 +149,7 @@ def test_with_the_lookout_killed_the_scheduled_runs_still_complete_every_order_o
         for order_id in ("INV-0002", "INV-0003"):
             _wait_for(shop / "outbox" / f"{order_id}.completed*.eml", 90, log)
         assert _lookout_pid(served.pid) is None  # nothing restarted it: the schedules did the work
+        assert "the lookout stopped (exit -9)" in log.read_text(errors="replace")
         time.sleep(6)  # another scheduled watch: still one message each
         for order_id in ("INV-0002", "INV-0003"):
             assert len(list((shop / "outbox").glob(f"{order_id}.completed*.eml"))) == 1

@@ -15,7 +15,6 @@ import json
 import socket
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -26,7 +25,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES
-from tests.e2e.conftest import FULFIL, PREFECT, PrefectServer, _free_port, _plain_env, _stop_group
+from tests.e2e.conftest import (
+    FULFIL,
+    PrefectServer,
+    _plain_env,
+    running_prefect_server,
+)
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
@@ -63,35 +67,8 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]
     call it, but not on every interface for the test's length.
     """
     home = tmp_path_factory.mktemp("prefect-guarded")
-    port = _free_port()
-    url = f"http://{HOST}:{port}"
-    env = {
-        **_plain_env(),
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_API_AUTH_STRING": AUTH,
-        "PREFECT_UI_API_URL": f"{url}/api",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-    log = home / "server.log"
-    started = time.monotonic()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [PREFECT, "server", "start", "--host", HOST, "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        while _status(f"{url}/api/health") != 200:  # open without the password, for probes
-            if proc.poll() is not None:
-                pytest.fail(f"prefect server exited {proc.returncode}:\n{log.read_text()[-3000:]}")
-            if time.monotonic() - started > 120:
-                pytest.fail(f"prefect server not healthy after 120 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.25)
-        yield PrefectServer(url, f"{url}/api", home, round(time.monotonic() - started, 1))
-    finally:
-        _stop_group(proc)
+    with running_prefect_server(home, host=HOST, env={"PREFECT_SERVER_API_AUTH_STRING": AUTH}) as server:
+        yield server
 
 
 def _status(url: str, headers: dict[str, str] | None = None, body: bytes | None = None) -> int:

@@ -75,11 +75,7 @@ class SheetsMixin(DriveStateMixin):
         USER_ENTERED, and the spreadsheet file changed on Drive (its changes feed lists it).
         The row's number, 1-based as the sheet counts."""
         with self._lock:
-            book = self._books[spreadsheet_id]
-            tab = book.sheet(sheet)
-            if tab is None:
-                raise KeyError(sheet)
-            headers = [str(v) for v in tab.cells[0]]
+            book, tab, headers = self._form_tab(spreadsheet_id, sheet)
             row = len(_trim([list(r) for r in tab.cells]))
             for header, value in answers.items():
                 tab.set(row, headers.index(header), _stored(value, "USER_ENTERED"))
@@ -92,15 +88,19 @@ class SheetsMixin(DriveStateMixin):
         """What Google Forms does when a respondent edits their response: the same row (1-based,
         as the sheet counts) gets the changed answers and a new Timestamp (column A)."""
         with self._lock:
-            book = self._books[spreadsheet_id]
-            tab = book.sheet(sheet)
-            if tab is None:
-                raise KeyError(sheet)
-            headers = [str(v) for v in tab.cells[0]]
+            book, tab, headers = self._form_tab(spreadsheet_id, sheet)
             tab.set(row - 1, 0, _stored(timestamp, "USER_ENTERED"))
             for header, value in answers.items():
                 tab.set(row - 1, headers.index(header), _stored(value, "USER_ENTERED"))
             self._sheets_changed(book)
+
+    def _form_tab(self, spreadsheet_id: str, sheet: str) -> tuple[_Spreadsheet, _Sheet, list[str]]:
+        """The spreadsheet, its tab and the tab's header row (the form's questions)."""
+        book = self._books[spreadsheet_id]
+        tab = book.sheet(sheet)
+        if tab is None:
+            raise KeyError(sheet)
+        return book, tab, [str(v) for v in tab.cells[0]]
 
     def sort_sheet(self, spreadsheet_id: str, sheet: str, header: str, *, descending: bool = False) -> None:
         """A person sorting the tab by one column (Data → Sort sheet), the header row kept."""
