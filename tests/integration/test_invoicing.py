@@ -113,6 +113,11 @@ def test_an_order_invoiced_on_payment_and_then_cancelled_keeps_its_number_voided
     assert _pdfs(unpaid) == {}
     issued = {i.order_id for i in svc.store.invoices.all()}
     assert "INV-0001" in issued and "INV-0007" not in issued
+    # Marked paid later by ops: the "paid, passed to the team" message brings its invoice.
+    admin.mark_paid(svc, "INV-0007", by="Sari Wulandari")
+    notify.send_pending(svc)
+    (paid,) = _emails(home, "INV-0007", "confirmation_paid")  # key confirmation:paid
+    assert len(_pdfs(paid)) == 1
 
     admin.cancel_order(svc, "INV-0001", reason="Pembeli minta batal", by="Sari Wulandari")
 
