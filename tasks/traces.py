@@ -7,7 +7,7 @@ FULFIL_ORDER_ARTIFACTS_PER_RUN of them, oldest change first; the rest wait in th
 next runs. A 5,000-row import is never held up by its own observability.
 
 Events are not held to that quota: they go in batches to `POST /api/events`, which answers once
-the server has taken them (bench/README.md: ~0.1 ms each here), so they are out before the run
+the server has taken them (bench/README.md: ~0.4 ms each here), so they are out before the run
 ends, with no background worker left to drain. Their IDs come from the store, so a batch sent
 again (a retry, two runs at once) is still one event each.
 """
