@@ -42,10 +42,17 @@ class DriveArrivals(DriveFolder):
         self._folders: set[str] = set()
 
     def arrivals(self) -> frozenset[Arrival]:
-        seen = set(self.inbox.arrivals()) if self.inbox is not None else set()
+        seen = self._from_drive()
+        # After Drive: a look that fails there must not have used up the inbox's news.
+        if self.inbox is not None:
+            seen |= self.inbox.arrivals()
+        return frozenset(seen)
+
+    def _from_drive(self) -> set[Arrival]:
+        seen: set[Arrival] = set()
         if self._token is None:
             self._start()
-            return frozenset(seen)
+            return seen
         token: str | None = self._token
         while token:
             page = self._call(
@@ -56,7 +63,7 @@ class DriveArrivals(DriveFolder):
                 seen |= self._arrival_of(change)
             token = page.get("nextPageToken")
             self._token = page.get("newStartPageToken") or self._token
-        return frozenset(seen)
+        return seen
 
     def _start(self) -> None:
         """The feed's mark, then the order folders as they are now (their changes come later)."""
