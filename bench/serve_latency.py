@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from run import (  # bench/run.py, this script's sibling
-    ROOT,
     BenchOrder,
     Plan,
     Report,
@@ -276,7 +275,6 @@ def measure_serve_google(ws: Workspace, plan: Plan, report: Report, idle_s: floa
             quiet = idle(served, idle_s, lambda: len(fake.requests))
             fake.clear_faults()
     report.note("serve_idle.gdrive", quiet, json.dumps(quiet))
-    _ = ROOT  # the figures are read against README.md's table
 
 
 def measure_serve(ws: Workspace, plan: Plan, report: Report) -> None:
