@@ -65,6 +65,8 @@ class SourceColumns(BaseModel):
     columns: dict[str, list[str]]
     required: list[str]
     paid_words: list[str] = []
+    # Values of the payment column that mean cash on delivery (none given: fulfil's own list).
+    cod_words: list[str] = []
 
     @model_validator(mode="after")
     def _known_fields(self) -> SourceColumns:

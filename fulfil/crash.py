@@ -36,6 +36,8 @@ CRASH_POINTS: tuple[str, ...] = (
     # again on the next pass (same Message-ID): the one documented at-least-once window.
     "after-send-before-mark",
     # fulfil/usecases/aftersale.py: the files are shared with the buyer, the order not completed.
+    # fulfil/usecases/invoicing.py: the invoice number is taken, the PDF not written nor sent.
+    "after-invoice-numbered",
     "after-share",
     # fulfil/usecases/aftersale.py: a claim or refund and its messages are committed, unsent.
     "after-aftersale-commit",

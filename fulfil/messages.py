@@ -10,8 +10,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from fulfil.core.catalogue import Catalogue
 from fulfil.core.deadlines import show
+from fulfil.core.invoice import bill
 from fulfil.core.money import rupiah
 from fulfil.core.order import Order
+from fulfil.core.shipping import Tracking
 
 LANGS = ("id", "en")
 
@@ -37,6 +39,7 @@ class MessageComposer:
             autoescape=False,
         )
         self.env.globals["rupiah"] = rupiah
+        self.env.globals["tracking"] = lambda shipment: Tracking(shipment.courier, shipment.number)
         self.catalogue = catalogue
         self.shop_name = shop_name
 
@@ -76,6 +79,7 @@ class MessageComposer:
             deadline=show(order.deadline, order.timezone),
             shop=self.shop_name,
             show=lambda when: show(when, order.timezone),
+            total=sum(line.amount for line in bill(order, service)),
             **{"handover": [], **extra},
         )
         subject, _, body = text.partition("\n")

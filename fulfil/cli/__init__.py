@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fulfil.cli import orders, outbox, run
+from fulfil.cli import goods, orders, outbox, run
 from fulfil.cli._common import fail_cleanly
 
 app = typer.Typer(
@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 app.add_typer(orders.app, name="orders")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(goods.stock_app, name="stock")
+goods.register(orders.app)
 run.register(app)
 
 

@@ -8,6 +8,7 @@ import re
 import shutil
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,7 +17,7 @@ import typer
 from fulfil.cli._common import console, get_services, needs_action_table, order_table
 from fulfil.cli._prefect import quiet_console_logs, run_flow
 from fulfil.core.staff import first_ops, who
-from fulfil.settings import Settings
+from fulfil.settings import Settings, load_settings
 from fulfil.usecases import attention
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.summary import order_rows
@@ -76,8 +77,21 @@ TEAM_ROUNDS: list[dict[str, list[tuple[str, bytes]]]] = [
 ]
 
 
+class Shop(StrEnum):
+    SERVICES = "services"
+    GOODS = "goods"
+
+
 def demo(
     fresh: Annotated[bool, typer.Option("--fresh", help="delete FULFIL_HOME first")] = False,
+    shop: Annotated[
+        Shop,
+        typer.Option(
+            "--shop",
+            help="services: the Gmail-accounts shop (examples/orders.csv); goods: an online store "
+            "with stock, couriers, cash on delivery and returns (examples/goods/), in FULFIL_HOME/goods-shop",
+        ),
+    ] = Shop.SERVICES,
     with_fake_google: Annotated[
         bool,
         typer.Option(
@@ -101,6 +115,16 @@ def demo(
     watches the proof folders, writes the CRM sheet, tells buyers, and prints every order.
     Running it again in the same FULFIL_HOME changes nothing and sends nothing new.
     """
+    if shop == Shop.GOODS:
+        from fulfil.cli.demo_goods import goods_demo
+
+        if with_fake_google:
+            raise typer.BadParameter(
+                "the goods shop runs on the local adapters", param_hint="--with-fake-google"
+            )
+        quiet_console_logs()
+        goods_demo(load_settings().home, fresh=fresh)
+        return
     svc = get_services()
     home = svc.settings.home
     if fresh and home.exists():
@@ -279,11 +303,16 @@ def _drop(drops: dict[str, list[tuple[str, bytes]]], put: Drop) -> None:
 def _demo_source(home: Path) -> Path:
     """A copy of the example with its dates moved to today, written once per home."""
     target = home / "demo" / "orders.csv"
-    if target.exists():
-        return target
-    shift = date.today() - EXAMPLE_DAY
+    if not target.exists():
+        shift_dates(EXAMPLE, target, since=EXAMPLE_DAY)
+    return target
+
+
+def shift_dates(example: Path, target: Path, *, since: date) -> None:
+    """Copy an example form export with its dates moved by the days from `since` to today."""
+    shift = date.today() - since
     target.parent.mkdir(parents=True, exist_ok=True)
-    with EXAMPLE.open(newline="", encoding="utf-8") as src:
+    with example.open(newline="", encoding="utf-8") as src:
         reader = csv.DictReader(src)
         rows = [{k: (_shift(v, shift) if k in DATE_COLUMNS else v) for k, v in r.items()} for r in reader]
         fields = reader.fieldnames or []
@@ -291,7 +320,6 @@ def _demo_source(home: Path) -> Path:
         writer = csv.DictWriter(out, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    return target
 
 
 _DAY_FIRST = re.compile(r"^(\d{2})/(\d{2})/(\d{4})")

@@ -102,7 +102,11 @@ def open_claim(
         return []  # the same command again (a rerun after a crash): one claim
     if order.status == OrderStatus.REFUNDED:
         raise ForbiddenTransition(f"order {order.order_id} was refunded: a claim does not reopen it")
-    if order.status != OrderStatus.COMPLETED:
+    # A received return may be replaced: the replacement is the team's rework, shipped again.
+    returned = (
+        order.status == OrderStatus.RETURN_REQUESTED and order.returns and order.returns[-1].received_at
+    )
+    if order.status != OrderStatus.COMPLETED and not returned:
         raise ForbiddenTransition(
             f"order {order.order_id} is {order.status}: only a completed order takes a claim"
         )
@@ -110,7 +114,7 @@ def open_claim(
         raise ForbiddenTransition(f"--items {items}: the order has {order.quantity} item(s)")
     completed_at = order.completed_at
     window = timedelta(days=service.warranty_days)
-    if completed_at is not None and at > completed_at + window and not override.strip():
+    if completed_at is not None and at > completed_at + window and not override.strip() and not returned:
         raise ForbiddenTransition(
             f"order {order.order_id} is out of its {service.warranty_days}-day warranty "
             f'(completed {completed_at:%d/%m/%Y}); ops may accept it with --override "why"'
@@ -126,6 +130,7 @@ def open_claim(
         override=override.strip(),
         proofs_before=len(order.proofs),
         deliverables_before=len(order.deliverables),
+        shipments_before=len(order.shipments),
     )
     order.claims.append(claim)
     what = f"{items} item" if items else "seluruh pesanan / the whole order"
@@ -143,6 +148,18 @@ def open_claim(
     ]
 
 
+# A shipped order may be refunded (lost by the courier), and a returned one once it is back.
+REFUNDABLE = frozenset(
+    {
+        OrderStatus.COMPLETED,
+        OrderStatus.REWORK,
+        OrderStatus.CANCELLED,
+        OrderStatus.SHIPPED,
+        OrderStatus.RETURN_REQUESTED,
+    }
+)
+
+
 def refund(
     order: Order, *, amount: int, reason: str, full: bool, actor: str, at: datetime
 ) -> list[MessageKey]:
@@ -156,7 +173,7 @@ def refund(
         return []  # the same command again (a rerun after a crash): one refund, told once
     if order.status == OrderStatus.REFUNDED:
         raise ForbiddenTransition(f"order {order.order_id} was refunded in full already")
-    if order.status not in (OrderStatus.COMPLETED, OrderStatus.REWORK, OrderStatus.CANCELLED):
+    if order.status not in REFUNDABLE:
         raise ForbiddenTransition(
             f"order {order.order_id} is {order.status}: cancel it first, or refund once it is completed"
         )

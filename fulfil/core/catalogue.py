@@ -163,6 +163,42 @@ class Ladder(_Strict):
         return tuple(sorted(value))
 
 
+class StockRule(_Strict):
+    """Goods the shop keeps a count of: each valid order reserves its quantity at intake."""
+
+    # The units on hand when fulfil first sees this service; later counts come from
+    # `fulfil stock add` (restocks) and from what orders reserve, release and return.
+    count: int = Field(ge=0)
+    # Ops are alerted once when what is left falls below this (0: never).
+    low_at: int = Field(0, ge=0)
+
+
+class Shipping(_Strict):
+    """Physical goods: packed by the team and handed to a courier, proved by a tracking number."""
+
+    # The couriers the shop ships with (fulfil/core/shipping.py's codes: JNE, JNT, SICEPAT, ...).
+    couriers: list[str] = Field(min_length=1)
+    # Rupiah per order, billed on the invoice's own line.
+    cost: int = Field(0, ge=0)
+    # A shipped order counts as delivered this many days after it left, unless confirmed earlier.
+    delivered_after_days: int = Field(7, ge=1)
+    # A return may be asked for within this many days of delivery (0: no returns).
+    return_days: int = Field(7, ge=0)
+
+    @field_validator("couriers")
+    @classmethod
+    def _known_couriers(cls, value: list[str]) -> list[str]:
+        from fulfil.core.shipping import courier_named
+
+        codes = []
+        for name in value:
+            courier = courier_named(name)
+            if courier is None:
+                raise ValueError(f"courier {name!r} is not known (e.g. JNE, J&T, SiCepat, AnterAja, POS)")
+            codes.append(courier.code)
+        return codes
+
+
 class Service(_Strict):
     code: str
     name: Names
@@ -183,10 +219,23 @@ class Service(_Strict):
     ladder: Ladder | None = None
     # Rupiah per unit ordered; the order's invoice bills quantity × price (none: no invoice).
     price: int | None = Field(None, ge=0)
+    # Goods counted in stock (`stock: 5` is short for `stock: {count: 5}`); none: not counted.
+    stock: StockRule | None = None
+    # Physical goods shipped by courier; none: the work is handed over as files or a service.
+    shipping: Shipping | None = None
+
+    @field_validator("stock", mode="before")
+    @classmethod
+    def _count_alone(cls, value: Any) -> Any:
+        return {"count": value} if isinstance(value, int) and not isinstance(value, bool) else value
 
     @property
     def can_dispatch(self) -> bool:
         return bool(self.procedure_url)
+
+    @property
+    def ships(self) -> bool:
+        return self.shipping is not None
 
 
 class InvoicePolicy(_Strict):
@@ -203,6 +252,9 @@ class Catalogue(_Strict):
     ops: list[Person] = []
     # The shop's invoices: made when an order is paid or completed (none: no invoices at all).
     invoices: InvoicePolicy | None = None
+    # A cash-on-delivery order delivered this many days ago and not yet confirmed paid goes on
+    # ops' list.
+    cod_collect_days: int = Field(3, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:

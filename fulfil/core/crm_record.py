@@ -7,8 +7,10 @@ from datetime import datetime
 from fulfil.core.catalogue import Catalogue
 from fulfil.core.deadlines import show
 from fulfil.core.handover import delivered_count
+from fulfil.core.invoice import bill
 from fulfil.core.money import rupiah
 from fulfil.core.order import Order
+from fulfil.core.shipping import Tracking
 from fulfil.core.status import OrderStatus
 
 CRM_FIELDS = (
@@ -34,6 +36,10 @@ CRM_FIELDS = (
     "claims",
     "refunds",
     "invoice",
+    "total",
+    "payment",
+    "shipping",
+    "returns",
 )
 
 
@@ -77,6 +83,16 @@ def crm_fields(
             + (f" (selesai {show(c.done_at, tz)})" if c.done_at else f" (batas {show(c.deadline, tz)})")
             for c in order.claims
         ),
+        "total": rupiah(total) if (total := sum(line.amount for line in bill(order, service))) else "",
+        "payment": _payment(order),
+        "shipping": "\n".join(
+            f"{Tracking(x.courier, x.number).courier_name} {x.number}, {show(x.at, tz)}"
+            + (f", diterima {show(x.delivered_at, tz)}" if x.delivered_at else "")
+            for x in order.shipments
+        ),
+        "returns": "\n".join(
+            f"#{r.number} {r.reason}" + (f" ({r.outcome})" if r.outcome else "") for r in order.returns
+        ),
         "refunds": "\n".join(
             f"#{r.number} {rupiah(r.amount)} {'penuh' if r.full else 'sebagian'}: {r.reason}"
             for r in order.refunds
@@ -85,6 +101,12 @@ def crm_fields(
 
 
 HOW_SHORT = {"attachment": "lampiran", "share": "dibagikan"}
+
+
+def _payment(order: Order) -> str:
+    if order.cod:
+        return "COD, lunas" if order.paid else "COD, belum tertagih"
+    return "lunas" if order.paid else "belum dibayar"
 
 
 def _proofs(order: Order) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,15 @@ _DATETIME_FORMATS = (
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%dT%H:%M",
 )
+
+# A date in a General-format cell is Excel's serial number (46356 is 30/11/2026), in the 1900 date
+# system: serial 1 is 1900-01-01 and Excel counts a 29/02/1900 that never was (serial 60), so from
+# serial 61 on, serial n is 1899-12-30 + n days. Only 1954-10-03 to 2119-01-11 is taken: every
+# serial in it is past that bug, and a bare number outside it is a quantity or a slip, not a date.
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIALS = (20000, 80000)
+# The fraction is the time of day; an Indonesian-locale CSV writes it after a comma (46356,5).
+_SERIAL = re.compile(r"(\d+)(?:[.,](\d+))?")
 
 
 class UnreadableDate(UnreadableInput):
@@ -31,11 +41,15 @@ def _parse_when(text: str, tz: str) -> tuple[datetime, bool]:
     """Parse a date or date-time written in `tz`; return it in UTC and whether a time was given.
 
     Accepts ISO (`2026-11-30`, `2026-11-30 17:00`, with an offset too) and the day-first forms
-    Google Forms' Indonesian export writes (`30/11/2026`, `30/11/2026 17:00:00`).
+    Google Forms' Indonesian export writes (`30/11/2026`, `30/11/2026 17:00:00`), and the Excel
+    serial number a date becomes in a General-format cell (`46356`, `46356.5` for 12:00).
     """
     raw = text.strip()
     if not raw:
         raise UnreadableDate("empty")
+    serial = _excel_serial(raw, tz)
+    if serial is not None:
+        return serial
     zone = ZoneInfo(tz)
     for fmt in _DATETIME_FORMATS:
         try:
@@ -56,6 +70,24 @@ def _parse_when(text: str, tz: str) -> tuple[datetime, bool]:
     if aware.tzinfo is None:
         aware = aware.replace(tzinfo=zone)
     return aware.astimezone(UTC), True
+
+
+def _excel_serial(raw: str, tz: str) -> tuple[datetime, bool] | None:
+    """An Excel serial date (`46356`, `46356.5`) read as `parse_when` reads a date; None if `raw`
+    is not a number in the plausible range (then it is read, or refused, as any other text)."""
+    match = _SERIAL.fullmatch(raw)
+    if match is None:
+        return None
+    whole, fraction = int(match[1]), match[2] or "0"
+    if not _SERIALS[0] <= whole <= _SERIALS[1]:
+        return None
+    day = _EXCEL_EPOCH + timedelta(days=whole)
+    if int(fraction) == 0:
+        return end_of_day(day, tz), False  # a whole serial is the whole day, like "30/11/2026"
+    # Rounded to the second: 17:00 is stored as 0.708333…, not exactly.
+    seconds = round(float("0." + fraction) * 86400)
+    local = datetime.combine(day, time(), tzinfo=ZoneInfo(tz)) + timedelta(seconds=seconds)
+    return local.astimezone(UTC), True
 
 
 def end_of_day(day: date, tz: str) -> datetime:

@@ -15,8 +15,9 @@ from fulfil.core.cells import safe_display_name
 from fulfil.core.errors import UnreadableInput
 from fulfil.core.goods import content_mismatch, file_digest, taken_elsewhere
 from fulfil.core.message_key import MessageKey
-from fulfil.core.order import SYSTEM, TEAM, Delivered, Order, ProofFile, TeamNote
+from fulfil.core.order import SYSTEM, TEAM, Delivered, Order, ProofFile, Shipment, TeamNote
 from fulfil.core.pipeline import MessageKind
+from fulfil.core.shipping import Tracking, find_tracking
 from fulfil.core.status import OrderStatus
 
 NOTE_FILE_NAMES = ("catatan.txt", "notes.txt")
@@ -172,6 +173,8 @@ def take_handover(
             changed = True
         if found.description:
             changed |= _take_description(order, found, at=at, limit=note_limit)
+    if waiting and service.shipping is not None:
+        notices.extend(_take_tracking(order, service, seen, at=at))
     if waiting and _proof_complete(order, service):
         names = ", ".join(p.name for p in order.accepted_proofs)
         order.move_to(
@@ -383,9 +386,35 @@ def _current_proofs(order: Order) -> list[ProofFile]:
     return order.proofs[claim.proofs_before :] if claim is not None else order.proofs
 
 
+def _take_tracking(order: Order, service: Service, seen: set[str], *, at: datetime) -> list[MessageKey | str]:
+    """Shipped goods are proved by the courier's tracking number (no. resi) in a team note: the
+    first new note naming a courier gives the shipment, or tells the division what is wrong."""
+    if order.shipment is not None or service.shipping is None:
+        return []
+    notices: list[MessageKey | str] = []
+    for note in order.team_notes:
+        if note.fingerprint in seen or not note.text:
+            continue
+        found = find_tracking(note.text, service.shipping.couriers)
+        if isinstance(found, Tracking):
+            order.shipments.append(Shipment(found.courier, found.number, at, note.source))
+            order.comment(
+                f"No. resi {found.courier_name} {found.number} ({note.source}) / Tracking number",
+                actor=SYSTEM,
+                at=at,
+            )
+            return []
+        if found is not None:
+            order.comment(f"No. resi ditolak ({note.source}): {found}", actor=SYSTEM, at=at)
+            notices.append(rejection_key(note.fingerprint))
+    return notices
+
+
 def _proof_complete(order: Order, service: Service) -> bool:
     if sum(1 for p in _current_proofs(order) if p.accepted) < service.proof.min_files:
         return False
+    if service.shipping is not None and order.shipment is None:
+        return False  # packed, but not shown to be with the courier
     deliverable = service.deliverable
     if deliverable is None or deliverable.check == "none":
         return True

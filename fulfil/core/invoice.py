@@ -9,8 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from fulfil.core.money import rupiah
+
+if TYPE_CHECKING:
+    from fulfil.core.catalogue import Service
+    from fulfil.core.order import Order
 
 
 class IssueWhen(StrEnum):
@@ -65,6 +70,19 @@ class Invoice:
     @property
     def file_name(self) -> str:
         return file_name(self.number)
+
+
+def bill(order: Order, service: Service | None) -> tuple[Line, ...]:
+    """What the buyer pays: the price (the service's, or the form's for an item the catalogue does
+    not price) times the quantity, and the shipping; nothing without a price."""
+    price = order.unit_price if service is None or service.price is None else service.price
+    if service is None or price is None or not order.quantity:
+        return ()
+    name = service.name.id if order.lang == "id" else service.name.en
+    lines = [Line(name, order.quantity, price)]
+    if service.shipping is not None and service.shipping.cost:
+        lines.append(Line("Ongkos kirim" if order.lang == "id" else "Shipping", 1, service.shipping.cost))
+    return tuple(lines)
 
 
 # What a message's attachment list names for "the order's invoice" (the outbox keeps no file).

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from fulfil.core.catalogue import Catalogue
@@ -26,6 +26,8 @@ class Reason(StrEnum):
     NO_CHANNEL = "no_channel"
     UNDELIVERED = "undelivered"
     STUCK_PAST_DEADLINE = "stuck_past_deadline"
+    COD_UNCOLLECTED = "cod_uncollected"
+    RETURN_OPEN = "return_open"
 
 
 @dataclass(frozen=True)
@@ -92,5 +94,21 @@ def needs_action(
             Reason.STUCK_PAST_DEADLINE,
             f"Masih {order.status} setelah deadline / still {order.status} past its deadline: "
             "nobody is working on it",
+        )
+    delivered = order.shipments[-1].delivered_at if order.shipments else None
+    days = catalogue.cod_collect_days
+    if order.cod and not order.paid and delivered is not None and now > delivered + timedelta(days=days):
+        need(
+            Reason.COD_UNCOLLECTED,
+            f"COD belum dikonfirmasi lunas {days} hari setelah diterima / cash on delivery not confirmed "
+            f"collected {days} days after delivery: check with the courier, then `fulfil orders paid`",
+        )
+    ret = order.open_return
+    if ret is not None and now > ret.at + timedelta(days=days * 2):
+        need(
+            Reason.RETURN_OPEN,
+            f"Retur #{ret.number} belum diterima kembali / return #{ret.number} not received back: "
+            "check its tracking, then `fulfil orders return-received`",
+            f"return-{ret.number}",
         )
     return found

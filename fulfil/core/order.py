@@ -102,6 +102,8 @@ class Claim:
     proofs_before: int = 0
     deliverables_before: int = 0
     done_at: datetime | None = None
+    # Shipped goods: the replacement's shipment is the one after these.
+    shipments_before: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,32 @@ class Refund:
     at: datetime
     by: str
     full: bool
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """Goods handed to a courier: the tracking number (no. resi) the buyer follows them by."""
+
+    courier: str  # code, fulfil/core/shipping.py
+    number: str
+    at: datetime
+    source: str  # the team's note it was read from
+    delivered_at: datetime | None = None
+    delivered_by: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnRequest:
+    """Shipped goods the buyer sends back: why, the return's tracking number, what ops decided."""
+
+    number: int
+    reason: str
+    at: datetime
+    by: str
+    courier: str = ""
+    tracking: str = ""
+    received_at: datetime | None = None
+    outcome: str = ""  # refund | replace | refused
 
 
 @dataclass
@@ -147,6 +175,14 @@ class Order:
     held_change: dict[str, str] = field(default_factory=dict)
     # Who of ops confirmed the payment by hand (a bank transfer): it stands over the form's column.
     paid_confirmed_by: str = ""
+    # Where shipped goods go (never into logs, events or Prefect: it is the buyer's).
+    address: str = ""
+    # The price per item the form gave, used when the service has no price of its own.
+    unit_price: int | None = None
+    # Cash on delivery: dispatched unpaid, paid when the courier's cash is confirmed collected.
+    cod: bool = False
+    shipments: list[Shipment] = field(default_factory=list)
+    returns: list[ReturnRequest] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     # Opaque to the core: the store's optimistic-lock counter.
     version: int = 0
@@ -160,6 +196,19 @@ class Order:
         """The claim being reworked, if any."""
         last = self.claims[-1] if self.claims else None
         return last if last is not None and last.done_at is None else None
+
+    @property
+    def shipment(self) -> Shipment | None:
+        """The shipment that counts now: the last one, or during rework one sent since the claim."""
+        claim = self.open_claim
+        if not self.shipments or (claim is not None and len(self.shipments) <= claim.shipments_before):
+            return None
+        return self.shipments[-1]
+
+    @property
+    def open_return(self) -> ReturnRequest | None:
+        last = self.returns[-1] if self.returns else None
+        return last if last is not None and not last.outcome else None
 
     @property
     def completed_at(self) -> datetime | None:

@@ -52,6 +52,13 @@ class MessageKind(StrEnum):
     WORK_CHANGED = "work_changed"
     # To the buyer: a comment ops added to the order's history with "tell the buyer" ticked.
     NOTE = "note"
+    # An online store's orders (fulfil/core/stock.py, shipping.py, returns.py).
+    OUT_OF_STOCK = "out_of_stock"  # to the buyer: valid, waiting for a restock
+    IN_STOCK = "in_stock"  # to the buyer: restocked, the order goes on
+    LOW_STOCK = "low_stock"  # to ops, once per fall under the threshold
+    SHIPPED = "shipped"  # to the buyer: the courier and tracking number, once per shipment
+    RETURN_ACCEPTED = "return_accepted"  # to the buyer: how to send the goods back
+    RETURN_RECEIVED = "return_received"  # to the buyer: the goods are back, refund or replacement
 
 
 # Who each kind of message is for.
@@ -67,6 +74,11 @@ BUYER_KINDS = frozenset(
         MessageKind.NOTE,
         MessageKind.REPLACEMENT,
         MessageKind.REFUNDED,
+        MessageKind.OUT_OF_STOCK,
+        MessageKind.IN_STOCK,
+        MessageKind.SHIPPED,
+        MessageKind.RETURN_ACCEPTED,
+        MessageKind.RETURN_RECEIVED,
     }
 )
 
@@ -82,7 +94,13 @@ class Step(StrEnum):
 def next_step(order: Order, service: Service | None) -> Step:
     """The one step that can move this order now; the status alone decides it."""
     if order.status in EDITABLE:
-        ready = service is not None and service.can_dispatch and not order.problems and order.paid
+        ready = (
+            service is not None
+            and service.can_dispatch
+            and not order.problems
+            and (order.paid or order.cod)  # cash on delivery is paid when the goods arrive
+            and order.status != OrderStatus.AWAITING_STOCK
+        )
         return Step.DISPATCH if ready else Step.NOTHING
     if order.is_waiting_for_proof:
         return Step.WAIT_FOR_PROOF
@@ -136,12 +154,36 @@ def _take_answers(order: Order, draft: OrderDraft, checked: Checked) -> None:
     # Ops' word that the money arrived stands, whatever the form's paid column says later.
     order.paid = checked.paid or bool(order.paid_confirmed_by)
     order.lang = "en" if draft.lang.strip().lower() in ("en", "english", "inggris") else "id"
+    order.address = draft.address.strip()
+    order.unit_price = checked.unit_price
+    order.cod = checked.cod
 
 
-def admit(order: Order, draft: OrderDraft, checked: Checked, *, at: datetime) -> list[MessageKind]:
-    """Take a (new or edited) form row into an editable order and say where it stands."""
+def admit(
+    order: Order, draft: OrderDraft, checked: Checked, *, at: datetime, in_stock: bool = True
+) -> list[MessageKind]:
+    """Take a (new or edited) form row into an editable order and say where it stands.
+
+    `in_stock`: whether the units it needs are reserved for it (always, for a service that keeps
+    no stock); a valid order without them waits in awaiting_stock."""
+    waited = order.status == OrderStatus.AWAITING_STOCK
     _take_answers(order, draft, checked)
     order.problems = list(checked.problems)
+    if checked.ok and not in_stock:
+        if not order.move_to(
+            OrderStatus.AWAITING_STOCK,
+            actor=SYSTEM,
+            comment="Stok habis, menunggu stok / Out of stock, waiting for a restock",
+            at=at,
+            notified=order.buyer_reachable,
+        ):
+            return []
+        return [MessageKind.OUT_OF_STOCK]
+    if checked.ok and waited:
+        # Restocked: the order goes on from where it stopped, and the buyer hears it.
+        back = OrderStatus.RECEIVED if checked.paid or checked.cod else OrderStatus.AWAITING_PAYMENT
+        order.move_to(back, actor=SYSTEM, comment="Stok tersedia / Back in stock", at=at, notified=True)
+        return [MessageKind.IN_STOCK]
 
     if not checked.ok:
         fields = ", ".join(dict.fromkeys(p.field for p in checked.problems))
@@ -152,7 +194,7 @@ def admit(order: Order, draft: OrderDraft, checked: Checked, *, at: datetime) ->
         if not order.move_to(OrderStatus.NEEDS_INFO, actor=SYSTEM, comment=text, at=at, notified=told):
             order.comment(text, actor=SYSTEM, at=at, notified=told)
         return [MessageKind.NEEDS_INFO] if told else []
-    if not checked.paid:
+    if not checked.paid and not checked.cod:
         order.move_to(
             OrderStatus.AWAITING_PAYMENT,
             actor=SYSTEM,
@@ -189,8 +231,23 @@ def record(order: Order, *, at: datetime) -> bool:
     )
 
 
-def complete(order: Order, *, at: datetime) -> list[MessageKey]:
-    """Completed, the buyer told; after a claim, its replacement delivered and the claim closed."""
+def complete(order: Order, *, at: datetime, ships: bool = False) -> list[MessageKey]:
+    """Completed, the buyer told; after a claim, its replacement delivered and the claim closed.
+
+    Goods that `ships` are shipped first (the buyer gets the tracking number) and completed
+    when delivered (see deliver)."""
+    if ships and order.status == OrderStatus.RECORDED:
+        shipment = order.shipment
+        said = f"{shipment.courier} {shipment.number}" if shipment else "?"
+        if not order.move_to(
+            OrderStatus.SHIPPED,
+            actor=SYSTEM,
+            comment=f"Dikirim, no. resi {said} / Shipped, tracking number {said}",
+            at=at,
+            notified=True,
+        ):
+            return []
+        return [MessageKey(MessageKind.SHIPPED, str(len(order.shipments)))]
     claim = order.open_claim
     if claim is None:
         # A breach stays a breach even when no sweep ran between the deadline and completion.
@@ -208,6 +265,16 @@ def complete(order: Order, *, at: datetime) -> list[MessageKey]:
     return [MessageKey(MessageKind.REPLACEMENT, str(claim.number))]
 
 
+def deliver(order: Order, *, actor: str, at: datetime, how: str) -> list[MessageKey]:
+    """Shipped goods arrived (the team, the buyer or ops say so, or the days ran out): completed."""
+    shipment = order.shipment
+    if order.status != OrderStatus.SHIPPED or shipment is None:
+        return []
+    order.shipments[-1] = replace(shipment, delivered_at=at, delivered_by=actor)
+    order.comment(f"Diterima pembeli ({how}) / Delivered ({how})", actor=actor, at=at)
+    return complete(order, at=at)
+
+
 def cancel(order: Order, reason: str, *, actor: str, at: datetime) -> list[MessageKind]:
     """Cancel with a reason: the buyer is told, and so is the division when it has the work."""
     with_team = order.status in WAITING_FOR_PROOF
@@ -217,12 +284,20 @@ def cancel(order: Order, reason: str, *, actor: str, at: datetime) -> list[Messa
 
 
 def mark_paid(order: Order, *, actor: str, at: datetime) -> list[MessageKey] | None:
-    """Ops saw the payment (a bank transfer): the order may go to the team; the buyer hears it."""
-    if order.paid or order.status not in EDITABLE:
+    """Ops saw the payment (a bank transfer): the order may go to the team; the buyer hears it.
+    A cash-on-delivery order is paid when the courier's cash is confirmed collected, at any point
+    before it is cancelled or refunded."""
+    collectable = order.cod and order.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+    if order.paid or (order.status not in EDITABLE and not collectable):
         return None
     order.paid = True
     order.paid_confirmed_by = actor
-    order.comment("Pembayaran diterima / Payment received", actor=actor, at=at, notified=True)
+    said = (
+        "Pembayaran COD diterima / COD payment collected"
+        if order.cod
+        else "Pembayaran diterima / Payment received"
+    )
+    order.comment(said, actor=actor, at=at, notified=True)
     return [MessageKey(MessageKind.CONFIRMATION, "paid")]
 
 

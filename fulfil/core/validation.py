@@ -19,6 +19,10 @@ _THOUSANDS = re.compile(r"^\d{1,3}([.,])\d{3}(\1\d{3})*$")
 # Bounds for a quantity when the service is unknown, so the reason can still be specific.
 _ANY_SERVICE_MAX = 1_000_000
 PAID_WORDS = frozenset({"lunas", "sudah bayar", "sudah dibayar", "paid", "ya", "yes"})
+# Values of the payment column that mean cash on delivery: dispatched before it is paid.
+COD_WORDS = frozenset({"cod", "bayar di tempat", "bayar ditempat", "cash on delivery"})
+# A price as shops write it: Rp150.000, Rp 150.000,00, 150000.
+_PRICE = re.compile(r"^(?:rp\.?\s*)?(\d{1,3}(?:\.\d{3})+|\d+)(?:,00?)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class OrderDraft:
     notes: str = ""
     payment: str = ""
     lang: str = ""
+    address: str = ""
+    price: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -51,6 +57,8 @@ class Checked:
     deadline: datetime | None = None
     phone: str = ""
     paid: bool = False
+    cod: bool = False
+    unit_price: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -64,8 +72,10 @@ def validate(
     now: datetime,
     tz: str,
     paid_words: frozenset[str] = PAID_WORDS,
+    cod_words: frozenset[str] = COD_WORDS,
 ) -> Checked:
-    out = Checked(paid=draft.payment.strip().lower() in paid_words)
+    payment = draft.payment.strip().lower()
+    out = Checked(paid=payment in paid_words, cod=payment in cod_words)
     problem = out.problems.append
 
     if not draft.buyer_name.strip():
@@ -112,7 +122,44 @@ def validate(
 
     out.quantity = _check_quantity(draft.quantity, out.service, problem)
     out.deadline = _check_deadline(draft, out.service, now=now, tz=tz, problem=problem)
+    out.unit_price = _check_price(draft.price, problem)
+    _check_shipping(draft, out, problem)
     return out
+
+
+def _check_price(raw: str, problem: Callable[[Problem], None]) -> int | None:
+    text = raw.strip()
+    if not text:
+        return None
+    found = _PRICE.match(text.replace(" ", "") if len(text) <= 30 else "")
+    if found is None:
+        shown = text[:30]
+        problem(
+            Problem(
+                "price",
+                f"Harga '{shown}' tidak terbaca (tulis Rp150.000 atau 150000)",
+                f"Price '{shown}' cannot be read (write Rp150.000 or 150000)",
+            )
+        )
+        return None
+    return int(found.group(1).replace(".", ""))
+
+
+def _check_shipping(draft: OrderDraft, out: Checked, problem: Callable[[Problem], None]) -> None:
+    """Shipped goods need somewhere to go; cash on delivery needs a delivery."""
+    service = out.service
+    if service is None:
+        return
+    if service.ships and not draft.address.strip():
+        problem(Problem("address", "Alamat pengiriman wajib diisi", "A shipping address is required"))
+    if out.cod and not service.ships:
+        problem(
+            Problem(
+                "payment",
+                f"COD hanya untuk barang yang dikirim; {service.code} tidak dikirim",
+                f"Cash on delivery is only for shipped goods; {service.code} is not shipped",
+            )
+        )
 
 
 def _check_quantity(raw: str, service: Service | None, problem: Callable[[Problem], None]) -> int | None:

@@ -11,7 +11,7 @@ import builtins
 import copy
 import dataclasses
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from fulfil.core.identity import KnownResponse
 from fulfil.core.invoice import invoice_number
 from fulfil.core.order import HistoryEntry, Order
 from fulfil.core.status import IN_CRM, OrderStatus
+from fulfil.core.stock import SETTLED_BY_STATUS, Held, Reservation, StockLevel, crosses_low
 from integrations.ports import (
     FAILED,
     PENDING,
@@ -107,6 +108,100 @@ class MemoryInvoices:
         return sorted(self._by_order.values(), key=lambda i: (i.issued_at.strftime("%Y/%m"), i.number))
 
 
+class MemoryStock:
+    """Stock in memory, with the SQL store's rules (integrations/store/stock.py)."""
+
+    def __init__(self, status_of: Callable[[str], OrderStatus | None]) -> None:
+        self._lock = threading.Lock()
+        self._available: dict[str, int] = {}
+        self._held: dict[str, dict[str, Any]] = {}  # order -> service, units, state, crossed_low
+        self._status_of = status_of
+
+    def reserve(
+        self, order_id: str, service_code: str, units: int, *, start: int, low_at: int, at: datetime
+    ) -> Reservation:
+        with self._lock:
+            left = self._available.setdefault(service_code, start)
+            row = self._held.get(order_id)
+            if row is not None and (
+                row["state"] == Held.CONSUMED or (row["state"] == Held.RESERVED and row["units"] == units)
+            ):
+                return Reservation(True, row["units"], left, row["crossed_low"])
+            holding = row["units"] if row is not None and row["state"] == Held.RESERVED else 0
+            more = units - holding
+            if left < more:
+                if holding:
+                    self._move(order_id, Held.RESERVED, Held.RELEASED, back=True)
+                return Reservation(False, units, self._available[service_code])
+            self._available[service_code] = left - more
+            crossed = crosses_low(left, left - more, low_at) or bool(row and row["crossed_low"])
+            self._held[order_id] = {
+                "service": service_code,
+                "units": units,
+                "state": Held.RESERVED,
+                "crossed_low": crossed,
+            }
+            return Reservation(True, units, left - more, crossed)
+
+    def _move(self, order_id: str, source: Held, target: Held, *, back: bool) -> bool:
+        row = self._held.get(order_id)
+        if row is None or row["state"] != source:
+            return False
+        row["state"] = target
+        if back:
+            self._available[row["service"]] += row["units"]
+        return True
+
+    def release(self, order_id: str, at: datetime) -> bool:
+        with self._lock:
+            return self._move(order_id, Held.RESERVED, Held.RELEASED, back=True)
+
+    def consume(self, order_id: str, at: datetime) -> bool:
+        with self._lock:
+            return self._move(order_id, Held.RESERVED, Held.CONSUMED, back=False)
+
+    def take_back(self, order_id: str, at: datetime) -> bool:
+        with self._lock:
+            return self._move(order_id, Held.CONSUMED, Held.RETURNED, back=True)
+
+    def add(self, service_code: str, units: int, *, start: int, at: datetime) -> int:
+        with self._lock:
+            self._available[service_code] = self._available.get(service_code, start) + units
+            return self._available[service_code]
+
+    def held_by(self, order_id: str) -> tuple[Held, int] | None:
+        row = self._held.get(order_id)
+        return None if row is None else (Held(row["state"]), row["units"])
+
+    def settle(self, at: datetime) -> builtins.list[str]:
+        done = []
+        with self._lock:
+            for order_id, row in self._held.items():
+                status = self._status_of(order_id)
+                target = SETTLED_BY_STATUS.get(status) if status is not None else None
+                if row["state"] == Held.RESERVED and target is not None:
+                    self._move(order_id, Held.RESERVED, target, back=target == Held.RELEASED)
+                    done.append(order_id)
+        return done
+
+    def levels(self, start: Mapping[str, int]) -> builtins.list[StockLevel]:
+        def total(code: str, state: Held) -> int:
+            return sum(
+                r["units"] for r in self._held.values() if r["service"] == code and r["state"] == state
+            )
+
+        codes = sorted(set(start) | set(self._available))
+        return [
+            StockLevel(
+                code,
+                self._available.get(code, start.get(code, 0)),
+                total(code, Held.RESERVED),
+                total(code, Held.CONSUMED),
+            )
+            for code in codes
+        ]
+
+
 class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -119,6 +214,11 @@ class MemoryStore:
         self._ids = 0
         self.responses = MemoryResponses()
         self.invoices = MemoryInvoices()
+        self.stock = MemoryStock(self._status_of)
+
+    def _status_of(self, order_id: str) -> OrderStatus | None:
+        row = self._orders.get(order_id)
+        return None if row is None else row.order.status
 
     def close(self) -> None:
         """Nothing to let go of: it lives in this process's memory."""

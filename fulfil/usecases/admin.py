@@ -9,11 +9,11 @@ from fulfil.core import pipeline
 from fulfil.core.errors import ForbiddenTransition, NotAllowed
 from fulfil.core.order import Order
 from fulfil.core.staff import StaffMember, check_assignment, who
-from fulfil.core.status import OrderStatus
-from fulfil.core.validation import OrderDraft, validate
-from fulfil.usecases import invoicing
+from fulfil.core.status import EDITABLE, OrderStatus
+from fulfil.usecases import invoicing, stock
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.unit_of_work import Decided, transact
+from fulfil.usecases.validating import checked, draft_of
 
 
 def deciding(svc: Deps, by: str, order: Order | None = None) -> StaffMember:
@@ -50,6 +50,8 @@ def cancel_order(svc: Deps, order_id: str, *, reason: str, by: str) -> Order:
     cancelled = transact(svc, order_id, decide, reason=reason) or svc.store.get(order_id)
     if cancelled.status == OrderStatus.CANCELLED:
         invoicing.void(svc, order_id, reason)  # voided, not deleted: its number stays taken
+        if stock.settle(svc):  # its units back on the shelf, for whoever waits for them
+            stock.retry_waiting(svc, cancelled.service_code)
     return cancelled
 
 
@@ -59,9 +61,10 @@ def mark_paid(svc: Deps, order_id: str, *, by: str) -> Order:
     order = svc.store.get(order_id)
     if order.paid:
         return order
-    if order.status not in (OrderStatus.RECEIVED, OrderStatus.NEEDS_INFO, OrderStatus.AWAITING_PAYMENT):
+    if order.status not in EDITABLE and not order.cod:
         raise ForbiddenTransition(
-            f"{order_id} is {order.status}: only an order not yet dispatched is marked paid"
+            f"{order_id} is {order.status}: only an order not yet dispatched, or paid on delivery, "
+            "is marked paid"
         )
 
     def decide(order: Order) -> Decided:
@@ -78,15 +81,8 @@ def apply_held_change(svc: Deps, order_id: str, *, by: str) -> Order:
         raise ForbiddenTransition(f"{order_id} has no held change to apply")
 
     def decide(order: Order) -> Decided:
-        draft = OrderDraft(**{k: order.held_change.get(k, "") for k in OrderDraft.__dataclass_fields__})
-        checked = validate(
-            draft,
-            svc.catalogue,
-            now=svc.clock(),
-            tz=svc.tz,
-            paid_words=frozenset(w.lower() for w in svc.source_columns.paid_words),
-        )
-        return pipeline.apply_change(order, draft, checked, actor=member.actor, at=svc.clock())
+        draft = draft_of(order.held_change)
+        return pipeline.apply_change(order, draft, checked(svc, draft), actor=member.actor, at=svc.clock())
 
     return transact(svc, order_id, decide) or svc.store.get(order_id)
 

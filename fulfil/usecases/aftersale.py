@@ -73,7 +73,9 @@ def refund(svc: Deps, order_id: str, *, amount: int, reason: str, full: bool, ac
         keys = aftersale.refund(order, amount=amount, reason=reason, full=full, actor=actor, at=svc.clock())
         return keys or None  # none: the same refund again, nothing to write
 
-    return _commit(svc, order_id, decide, amount=amount, reason=reason, full=full)
+    done = _commit(svc, order_id, decide, amount=amount, reason=reason, full=full)
+    svc.store.stock.settle(svc.clock())  # refunded before it shipped: its units back on the shelf
+    return done
 
 
 def _commit(svc: Deps, order_id: str, decide: Decision, **extra: Any) -> Order:

@@ -29,6 +29,8 @@ def needing_action(svc: Deps) -> list[NeedsAction]:
     undelivered = _undelivered(svc)
     orders = {o.order_id: o for o in svc.store.list(OPEN)}
     orders |= {o.order_id: o for o in svc.store.get_many(sorted(set(undelivered) - set(orders)))}
+    # Delivered goods whose cash on delivery nobody confirmed collected are done, but not paid.
+    orders |= {o.order_id: o for o in svc.store.list({OrderStatus.COMPLETED}) if o.cod and not o.paid}
     now = svc.clock()
     found: list[NeedsAction] = []
     for order in sorted(orders.values(), key=lambda o: (o.received_at is None, o.received_at, o.order_id)):

@@ -14,6 +14,7 @@ from datetime import date
 
 from fulfil.core.deadlines import in_zone, show
 from fulfil.core.status import FINAL, OrderStatus
+from fulfil.usecases import stock
 from fulfil.usecases.attention import needing_action
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.report import chart_png
@@ -65,6 +66,7 @@ def _send(svc: Deps, day: date, key: str) -> None:
         counts={str(s): counts.get(str(s), 0) for s in OrderStatus},
         overdue=overdue,
         failed=[{"order_id": m.order_id, "kind": m.kind, "error": m.error[:200]} for m in failed],
+        stock=stock.levels(svc),
     )
     name, png = chart_png(svc, day)
     chart = InlineImage(filename=name, content_id=f"{name}@fulfil.invalid", data=png)

@@ -9,15 +9,16 @@ from fulfil.core.deadlines import UnreadableDate, parse_when
 from fulfil.core.identity import Verdict, changed_answers, submitted_before
 from fulfil.core.intake import SourceRow, to_source_rows
 from fulfil.core.order import BUYER, SYSTEM, HistoryEntry, Order
-from fulfil.core.pipeline import MessageKind, admit, held_as_duplicate, hold_as_duplicate
+from fulfil.core.pipeline import MessageKind, held_as_duplicate, hold_as_duplicate
 from fulfil.core.status import EDITABLE, FINAL, OrderStatus
-from fulfil.core.validation import Checked, OrderDraft, validate
 from fulfil.crash import crash_point
 from fulfil.usecases.attention import alert_order
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.outbox import outbox_messages
 from fulfil.usecases.responses import ResponseNamer
+from fulfil.usecases.stock import admit_with_stock
 from fulfil.usecases.unit_of_work import Decided, transact
+from fulfil.usecases.validating import checked, draft_of
 from integrations.ports import OrderSource, SourceTable, StaleOrder
 
 
@@ -164,25 +165,15 @@ def _create(svc: Deps, row: SourceRow) -> None:
         ],
     )
     if row.verdict == Verdict.DUPLICATE:
-        kinds = hold_as_duplicate(order, row.draft, _checked(svc, row.draft), row.other_order, at=now)
+        kinds = hold_as_duplicate(order, row.draft, checked(svc, row.draft), row.other_order, at=now)
     else:
         kinds = _admit(svc, order, row)
     svc.store.save(order, outbox_messages(svc, order, kinds))
     crash_point("after-intake-commit")
 
 
-def _checked(svc: Deps, draft: OrderDraft) -> Checked:
-    return validate(
-        draft,
-        svc.catalogue,
-        now=svc.clock(),
-        tz=svc.tz,
-        paid_words=frozenset(w.lower() for w in svc.source_columns.paid_words),
-    )
-
-
 def _admit(svc: Deps, order: Order, row: SourceRow) -> list[MessageKind]:
-    return admit(order, row.draft, _checked(svc, row.draft), at=svc.clock())
+    return admit_with_stock(svc, order, row.draft, checked(svc, row.draft))
 
 
 def release_duplicate(svc: Deps, order_id: str, *, actor: str) -> Order:
@@ -192,7 +183,7 @@ def release_duplicate(svc: Deps, order_id: str, *, actor: str) -> Order:
         if not held_as_duplicate(order):
             return None
         order.comment("Bukan pesanan ganda / Not a double submission", actor=actor, at=svc.clock())
-        draft = OrderDraft(**{k: order.source.get(k, "") for k in OrderDraft.__dataclass_fields__})
-        return admit(order, draft, _checked(svc, draft), at=svc.clock())
+        draft = draft_of(order.source)
+        return admit_with_stock(svc, order, draft, checked(svc, draft))
 
     return transact(svc, order_id, decide) or svc.store.get(order_id)

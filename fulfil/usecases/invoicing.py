@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fulfil.core.invoice import Invoice, Line
+from fulfil.core.invoice import Invoice, Line, bill
 from fulfil.core.order import Order
+from fulfil.crash import crash_point
 from fulfil.usecases.deps import Deps
 from integrations.ports import IssuedInvoice
 
@@ -19,12 +20,13 @@ class InvoiceFile:
 
 
 def lines_of(svc: Deps, order: Order) -> tuple[Line, ...]:
-    """What the invoice bills: the service's price times the quantity (nothing without a price)."""
-    service = svc.catalogue.get(order.service_code)
-    if service is None or service.price is None or not order.quantity:
-        return ()
-    name = service.name.id if order.lang == "id" else service.name.en
-    return (Line(name, order.quantity, service.price),)
+    """What the invoice bills (fulfil/core/invoice.py's bill); nothing without a price."""
+    return bill(order, svc.catalogue.get(order.service_code))
+
+
+def total_of(svc: Deps, order: Order) -> int:
+    """What the buyer pays for the order, in rupiah (0: it has no price)."""
+    return sum(line.amount for line in lines_of(svc, order))
 
 
 def invoiced(svc: Deps, order: Order) -> bool:
@@ -40,6 +42,7 @@ def issue(svc: Deps, order_id: str) -> InvoiceFile | None:
     if policy is None or not invoiced(svc, order):
         return None
     issued = svc.store.invoices.issue(order_id, policy.prefix, svc.clock())
+    crash_point("after-invoice-numbered")
     return _keep(svc, order, issued)
 
 

@@ -13,7 +13,7 @@ from fulfil.core.order import SYSTEM, HandedOver, Order
 from fulfil.core.pipeline import MessageKind, complete
 from fulfil.core.status import OrderStatus
 from fulfil.crash import crash_point
-from fulfil.usecases import invoicing
+from fulfil.usecases import invoicing, stock
 from fulfil.usecases.aftersale import found_file, prepare_handover
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.unit_of_work import Decided, transact
@@ -26,8 +26,12 @@ def to_complete(svc: Deps, order_ids: Iterable[str] | None = None) -> list[str]:
 
 
 def complete_orders(svc: Deps, order_ids: list[str]) -> list[str]:
-    """Complete each recorded order and hand its goods to the buyer (see fulfil/core/aftersale.py)."""
-    return [order_id for order_id in order_ids if _complete_one(svc, order_id)]
+    """Complete each recorded order and hand its goods to the buyer (see fulfil/core/aftersale.py);
+    shipped goods go to the courier first. Their stock is then gone from the shelf."""
+    done = [order_id for order_id in order_ids if _complete_one(svc, order_id)]
+    if done:
+        stock.settle(svc)
+    return done
 
 
 def _complete_one(svc: Deps, order_id: str) -> bool:
@@ -49,7 +53,7 @@ def _complete_one(svc: Deps, order_id: str) -> bool:
         at = svc.clock()
         replacing = order.open_claim is not None
         files = aftersale.files_to_hand_over(order, service, since_claim=replacing) if service else []
-        keys = complete(order, at=at)
+        keys = complete(order, at=at, ships=service is not None and service.ships)
         if refused:
             order.comment(refused, actor=SYSTEM, at=at)
         # A public link reaches the buyer on any channel; files and shares need their email.

@@ -31,7 +31,9 @@ def recipient(svc: Deps, order: Order, kind: MessageKind | str) -> str:
     return division.lead.email if kind == MessageKind.OVERDUE_ALERT else division.email
 
 
-TO_OPS = frozenset({MessageKind.UNDELIVERED, MessageKind.HANDOVER_BY_HAND, MessageKind.NEEDS_ACTION})
+TO_OPS = frozenset(
+    {MessageKind.UNDELIVERED, MessageKind.HANDOVER_BY_HAND, MessageKind.NEEDS_ACTION, MessageKind.LOW_STOCK}
+)
 # The division and the member assigned to the order: what they work on was cancelled or changed.
 TO_WHOEVER_WORKS_ON_IT = frozenset({MessageKind.CANCELLED_TEAM, MessageKind.WORK_CHANGED})
 

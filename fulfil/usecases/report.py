@@ -32,6 +32,8 @@ from fulfil.core.money import rupiah
 from fulfil.core.order import Order
 from fulfil.core.status import FINAL, OrderStatus
 from fulfil.usecases.deps import Deps
+from fulfil.usecases.markdown import md_table
+from fulfil.usecases.revenue import money_lines
 from integrations.ports import FAILED
 
 if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn
@@ -226,7 +228,7 @@ def _markdown(
     lines += [
         "## Pesanan per status / Orders by status",
         "",
-        *_md_table(["status", "pesanan / orders"], [[s, int(n)] for s, n in counts.items()]),
+        *md_table(["status", "pesanan / orders"], [[s, int(n)] for s, n in counts.items()]),
     ]
     lines += [
         "## Tepat waktu / On time",
@@ -244,7 +246,7 @@ def _markdown(
                 [r["nama / name"], *[v for k, v in r.items() if k not in ("per", "nama / name")]]
                 for r in rows
             ]
-            lines += _md_table(header, body)
+            lines += md_table(header, body)
     lines += ["## Waktu (jam) / Times (hours)", ""]
     timing = []
     for column, step in STEPS.items():
@@ -253,10 +255,11 @@ def _markdown(
             timing.append([step, 0, "-", "-"])
         else:
             timing.append([step, len(hours), f"{hours.median():.1f}", f"{hours.quantile(0.9):.1f}"])
-    lines += _md_table(["langkah / step", "pesanan / orders", "median", "p90"], timing)
+    lines += md_table(["langkah / step", "pesanan / orders", "median", "p90"], timing)
     lines += _near_deadline(svc, frame, now)
     lines += _problems(svc, frame, now - since)
     lines += _after_sale(svc, frame, now - since)
+    lines += money_lines(svc, svc.store.get_many(list(frame["order_id"])), now - since)
     return "\n".join(lines) + "\n"
 
 
@@ -323,15 +326,6 @@ def _utc(moment: datetime) -> pd.Timestamp:
 
 def _scrub(error: str) -> str:
     return _PHONE.sub("<telepon/phone>", _EMAIL.sub("<email>", error))
-
-
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    return [
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-        *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
-        "",
-    ]
 
 
 def _chart(frame: pd.DataFrame, target: Path | BinaryIO, tz: str, *, title: str) -> None:

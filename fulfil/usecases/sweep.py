@@ -17,6 +17,7 @@ from fulfil.core.ladder import Rung, State
 from fulfil.core.order import Order
 from fulfil.core.pipeline import plan_sweep, sweep
 from fulfil.core.status import OrderStatus
+from fulfil.usecases import shipping, stock
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.outbox import outbox_messages, recipient
 from fulfil.usecases.unit_of_work import Decided, retry_on_stale, transact
@@ -30,6 +31,7 @@ class SweepReport:
     flagged: list[str] = field(default_factory=list)  # order IDs newly overdue
     queued: list[str] = field(default_factory=list)  # `INV-0042/reminder:50`: messages put in the outbox
     skipped: list[str] = field(default_factory=list)  # rungs overtaken by a later one, recorded only
+    delivered: list[str] = field(default_factory=list)  # shipped orders counted delivered by their days
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ def sweep_orders(svc: Deps, *, now: datetime | None = None) -> SweepReport:
         report.queued += [f"{order.order_id}/{r.key}" for r in done.sent]
         report.skipped += [f"{order.order_id}/{r.key}" for r in done.skipped]
     report.queued += _rework_breaches(svc, at)
+    report.delivered = shipping.deliveries_due(svc, at)
+    # Whatever a crashed run left reserved for orders that since ended, and whoever waits for it.
+    if stock.settle(svc):
+        stock.retry_waiting(svc)
     return report
 
 

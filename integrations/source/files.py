@@ -1,11 +1,21 @@
-"""Form exports as CSV or XLSX files, read with pandas, every cell kept as the text it was."""
+"""Form exports as CSV or XLSX files, read with pandas, every cell kept as the text it was.
+
+A CSV is read in the encoding and with the delimiter the shop's spreadsheet saved it with
+(text_files.py); an XLSX whose formulas have no saved values is refused, not read as empty.
+"""
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from integrations.ports import AdapterError, SourceTable
+from integrations.source.text_files import decode_text, delimiter_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUFFIXES = (".csv", ".xlsx")
 
@@ -39,25 +49,79 @@ class FileOrderSource:
 
 
 def read_table(path: Path) -> SourceTable:
-    import pandas as pd  # only when a file is read: store-only commands stay fast
-
     try:
-        if path.suffix.lower() == ".xlsx":
-            frame = pd.read_excel(path, dtype=object, keep_default_na=False, engine="openpyxl")
-        else:
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=True
-            )
+        frame = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
     except FileNotFoundError:
         raise AdapterError(f"file not found: {path}") from None
-    except UnicodeDecodeError:
-        raise AdapterError(f"{path}: not UTF-8 text; export the sheet as CSV (UTF-8)") from None
+    except AdapterError:
+        raise
     except Exception as exc:  # pandas and openpyxl raise many kinds for a broken file
         raise AdapterError(f"{path}: cannot be read as a form export ({type(exc).__name__}: {exc})") from None
     headers = [str(c).strip() for c in frame.columns]
     frame.columns = headers
     rows = [{h: _cell_text(v) for h, v in rec.items()} for rec in frame.to_dict("records")]
     return SourceTable(path.name, headers, rows)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    import pandas as pd  # only when a file is read: store-only commands stay fast
+
+    text = decode_text(path.read_bytes())
+    if text is None:
+        raise AdapterError(
+            f"{path}: not a text file (UTF-8, UTF-16 or Windows-1252); export the sheet as CSV (UTF-8)"
+        )
+    return pd.read_csv(
+        io.StringIO(text), sep=delimiter_of(text), dtype=str, keep_default_na=False, skip_blank_lines=True
+    )
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.read_excel(path, dtype=object, keep_default_na=False, engine="openpyxl")
+    cell = _uncached_formula(path)
+    if cell:
+        # pandas reads such a cell as empty: every order would lack its name and the buyers be
+        # asked for what the shop's file holds. Refuse the file; the shop can fix it in a minute.
+        raise AdapterError(
+            f"{path} has formulas without saved values (first: cell {cell}): "
+            "open it in Excel or Sheets and save it once"
+        )
+    return frame
+
+
+def _uncached_formula(path: Path) -> str | None:
+    """The first cell of the sheet pandas reads that holds a formula with no value saved.
+
+    Excel and Sheets save a formula's last result beside it; a workbook written by a script
+    (openpyxl) or never recalculated has the formula alone, and only a spreadsheet can compute it.
+    """
+    formulas = [cell for cell, kind in _filled_cells(path, data_only=False).items() if kind == "f"]
+    if not formulas:
+        return None  # the usual export: no second read
+    saved = _filled_cells(path, data_only=True)
+    return next((cell for cell in formulas if cell not in saved), None)
+
+
+def _filled_cells(path: Path, *, data_only: bool) -> dict[str, str]:
+    """Coordinate -> openpyxl data type of the first sheet's cells that hold something, in reading
+    order: with data_only=False a formula as a formula ("f"), with data_only=True its saved value."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=data_only)
+    try:
+        return {
+            cell.coordinate: cell.data_type
+            for row in book.worksheets[0].iter_rows()
+            for cell in row
+            # openpyxl gives None for an empty saved text too (=IF(A2="";"";A2) in Excel), but
+            # keeps its type "str": that formula was computed. Read-only rows are padded with
+            # EmptyCells (no value, type "n", and no coordinate), which this leaves out.
+            if cell.value is not None or cell.data_type == "str"
+        }
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
 
 
 def _cell_text(value: object) -> str:

@@ -37,6 +37,8 @@ from fulfil.core.order import (
     Problem,
     ProofFile,
     Refund,
+    ReturnRequest,
+    Shipment,
     TeamNote,
 )
 from fulfil.core.status import IN_CRM, OrderStatus
@@ -44,6 +46,7 @@ from integrations.ports import FAILED, PENDING, SENDING, SENT, UNSURE, OutboxMes
 from integrations.store import claims, migrate
 from integrations.store.invoices import InvoiceBook
 from integrations.store.responses import FormResponseBook
+from integrations.store.stock import StockBook
 from integrations.store.tables import cursors, goods, history, orders, outbox, trace_backlog
 
 _CLAIMED = "claimed "  # a cursor value while its one-off job runs: "claimed OWNER EXPIRY"
@@ -90,6 +93,7 @@ class OrderStore:
         self.engine = engine
         self.responses = FormResponseBook(engine)
         self.invoices = InvoiceBook(engine)
+        self.stock = StockBook(engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -593,6 +597,11 @@ def _to_row(order: Order) -> dict:
         "refunds": [_jsonable(r) for r in order.refunds],
         "held_change": dict(order.held_change),
         "paid_confirmed_by": order.paid_confirmed_by,
+        "address": order.address,
+        "unit_price": order.unit_price,
+        "cod": order.cod,
+        "shipments": [_jsonable(x) for x in order.shipments],
+        "returns": [_jsonable(r) for r in order.returns],
         # Every saved change of an order with a CRM row makes the row stale until synced.
         "crm_dirty": order.status in IN_CRM,
     }
@@ -628,6 +637,11 @@ def _to_order(row: RowMapping, entries: builtins.list[HistoryEntry]) -> Order:
         refunds=[Refund(**_dated(r, "at")) for r in row["refunds"]],
         held_change=dict(row["held_change"] or {}),
         paid_confirmed_by=row["paid_confirmed_by"],
+        address=row["address"],
+        unit_price=row["unit_price"],
+        cod=row["cod"],
+        shipments=[Shipment(**_dated(x, "at", "delivered_at")) for x in row["shipments"]],
+        returns=[ReturnRequest(**_dated(r, "at", "received_at")) for r in row["returns"]],
         history=entries,
         version=row["version"],
     )

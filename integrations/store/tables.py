@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 
@@ -75,6 +76,13 @@ orders = Table(
     # The buyer's form answers edited after dispatch, held until ops apply them (or the next edit).
     Column("held_change", JSON, nullable=False, default=dict, server_default="{}"),
     Column("paid_confirmed_by", Text, nullable=False, default="", server_default=""),
+    # An online store's orders (issue 20): where goods go, the form's price, cash on delivery,
+    # the courier shipments and the returns.
+    Column("address", Text, nullable=False, default="", server_default=""),
+    Column("unit_price", Integer),
+    Column("cod", Boolean, nullable=False, default=False, server_default=false()),
+    Column("shipments", JSON, nullable=False, default=list, server_default="[]"),
+    Column("returns", JSON, nullable=False, default=list, server_default="[]"),
     # Set whenever an order with a CRM row changes; cleared once the row shows that version.
     Column("crm_dirty", Boolean, nullable=False, default=False, index=True),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -180,4 +188,29 @@ invoices = Table(
     Column("voided_at", UtcDateTime),
     Column("void_reason", Text, nullable=False, default="", server_default=""),
     UniqueConstraint("period", "seq", name="uq_invoices_period_seq"),
+)
+
+# Stock per service: the units not held by any order. Reserving subtracts with a guarded UPDATE
+# (`available >= units`), so two processes can never both take the last unit.
+stock_levels = Table(
+    "stock_levels",
+    metadata,
+    Column("service_code", String(64), primary_key=True),
+    Column("available", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# What each order holds: one row per order (a rerun finds it), its units and where they stand.
+stock_reservations = Table(
+    "stock_reservations",
+    metadata,
+    # No foreign key: a new order reserves before its row is first saved (a crash in between
+    # leaves the reservation for the rerun to find).
+    Column("order_id", String(64), primary_key=True),
+    Column("service_code", String(64), nullable=False, index=True),
+    Column("units", Integer, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    # This reservation took the service under its low-stock threshold: its order carries the alert.
+    Column("crossed_low", Boolean, nullable=False, default=False),
+    Column("at", UtcDateTime, nullable=False),
 )

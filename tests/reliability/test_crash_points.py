@@ -80,6 +80,8 @@ FIRST_REACH: tuple[Crash, ...] = (
     Crash("after-send-before-mark", "intake"),
     # INV-0002's screenshots are shared with its buyer at completion (IG-FOLLOWERS hands over by share).
     Crash("after-share", "watch"),
+    # The first completion message's invoice: numbered, then the power goes before its PDF.
+    Crash("after-invoice-numbered", "watch"),
 )
 # After delivery, what ops type: a claim on INV-0001, a refund on INV-0003 (see AFTER_SALE_RUNS).
 AFTER_SALE: tuple[Crash, ...] = (
@@ -341,6 +343,19 @@ def assert_nothing_lost_or_doubled(shop: Shop, crash: Crash) -> None:
     for name, path in files.items():
         parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert parsed["Message-ID"] == expected[name]
+
+    # Invoices: one per completed priced order, the month's numbers 1..N with no gap and none
+    # reused, each PDF kept under its number and attached to that order's completion message.
+    invoices = svc.store.invoices.all()
+    assert sorted(i.order_id for i in invoices) == sorted(PROOFS)
+    assert sorted(int(i.number.rsplit("/", 1)[1]) for i in invoices) == list(range(1, len(PROOFS) + 1))
+    for invoice in invoices:
+        pdf = shop.home / "invoices" / (invoice.number.replace("/", "-") + ".pdf")
+        assert pdf.read_bytes().startswith(b"%PDF-"), invoice.number
+        done = next(p for p in files.values() if p.name.startswith(f"{invoice.order_id}.completed"))
+        attached = email.message_from_bytes(done.read_bytes(), policy=email.policy.default)
+        names = [part.get_filename() for part in attached.iter_attachments()]  # type: ignore[attr-defined]
+        assert pdf.name in names, (invoice.order_id, names)
 
     # Delivery: once each, even the message whose sender died between sending and marking it.
     resent = {name: len(writes) for name, writes in shop.deliveries.items() if len(writes) > 1}

@@ -98,3 +98,56 @@ def test_show_round_trips_through_parse_when():
 def test_default_deadline_adds_the_lead_time():
     start = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
     assert default_deadline(start, 48) == datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+
+
+# ----- Excel serial dates: a deadline typed in a General-format cell reaches us as a number -----
+
+
+def test_an_excel_serial_is_that_whole_day_like_a_typed_date():
+    # 46356 is 30/11/2026 in Excel's 1900 date system.
+    moment, time_given = parse_when("46356", TZ)
+    assert moment == END_OF_30_NOV_WIB
+    assert time_given is False
+
+
+@pytest.mark.parametrize("text", ["46356.0", " 46356 "])
+def test_a_serial_with_no_fraction_is_still_the_whole_day(text):
+    assert parse_when(text, TZ) == (END_OF_30_NOV_WIB, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("46356.5", datetime(2026, 11, 30, 12, 0)),
+        ("46356,5", datetime(2026, 11, 30, 12, 0)),  # an Indonesian-locale CSV's decimal comma
+        ("46356.708333333336", datetime(2026, 11, 30, 17, 0)),  # 17:00, stored inexactly
+        ("46356.25", datetime(2026, 11, 30, 6, 0)),
+    ],
+)
+def test_a_serial_fraction_is_the_time_of_day_in_the_shop_zone(text, local):
+    moment, time_given = parse_when(text, TZ)
+    assert moment == local.replace(tzinfo=UTC) - timedelta(hours=7)
+    assert time_given is True
+
+
+def test_the_shop_zone_decides_what_a_serial_means():
+    assert parse_when("46356", "Asia/Makassar")[0] == parse_when("30/11/2026", "Asia/Makassar")[0]
+    assert parse_when("46356.5", "Asia/Makassar")[0] == datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"), [("20000", "03/10/1954"), ("45658", "01/01/2025"), ("80000", "11/01/2119")]
+)
+def test_serials_across_the_plausible_range_are_excel_days(text, day):
+    assert parse_when(text, TZ) == parse_when(day, TZ)
+
+
+@pytest.mark.parametrize(
+    # A quantity or a slip, not a date: 59 and 61 sit either side of Excel's 29/02/1900 that never
+    # was, far outside any deadline; 19999 and 80001 just outside the range taken.
+    "text",
+    ["5", "59", "60", "61", "19999", "80001", "100000", "-46356", "46356.", ".5", "46356.5.1", "46 356"],
+)
+def test_a_number_outside_the_plausible_range_stays_unreadable(text):
+    with pytest.raises(UnreadableDate):
+        parse_when(text, TZ)

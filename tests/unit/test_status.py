@@ -41,6 +41,9 @@ def test_status_values_are_exactly_the_documented_ones():
         "cancelled",
         "rework",
         "refunded",
+        "awaiting_stock",
+        "shipped",
+        "return_requested",
     ]
 
 
@@ -51,17 +54,22 @@ def test_every_status_has_a_row_in_the_transition_table():
 def test_transition_table_is_the_agreed_workflow():
     # Written out by hand on purpose: a change to the workflow must be a deliberate change here too.
     assert {
-        S.RECEIVED: {S.NEEDS_INFO, S.AWAITING_PAYMENT, S.DISPATCHED, S.CANCELLED},
-        S.NEEDS_INFO: {S.AWAITING_PAYMENT, S.DISPATCHED, S.CANCELLED},
-        S.AWAITING_PAYMENT: {S.NEEDS_INFO, S.DISPATCHED, S.CANCELLED},
+        S.RECEIVED: {S.NEEDS_INFO, S.AWAITING_PAYMENT, S.AWAITING_STOCK, S.DISPATCHED, S.CANCELLED},
+        S.NEEDS_INFO: {S.AWAITING_PAYMENT, S.AWAITING_STOCK, S.DISPATCHED, S.CANCELLED},
+        S.AWAITING_PAYMENT: {S.NEEDS_INFO, S.AWAITING_STOCK, S.DISPATCHED, S.CANCELLED},
+        # Out of stock: back where it was once restocked, or cancelled.
+        S.AWAITING_STOCK: {S.RECEIVED, S.NEEDS_INFO, S.AWAITING_PAYMENT, S.CANCELLED},
         S.DISPATCHED: {S.ASSIGNED, S.PROOF_RECEIVED, S.CANCELLED},
         S.ASSIGNED: {S.PROOF_RECEIVED, S.CANCELLED},
         # A withdrawn proof sends the order back to waiting; it can no longer be cancelled.
         # ...or, during a claim's rework, back to rework.
         S.PROOF_RECEIVED: {S.RECORDED, S.DISPATCHED, S.ASSIGNED, S.REWORK},
-        S.RECORDED: {S.COMPLETED},
-        # After completion only a warranty claim (rework) or a full refund.
-        S.COMPLETED: {S.REWORK, S.REFUNDED},
+        # Shipped goods go to the courier first, and are completed when delivered.
+        S.RECORDED: {S.COMPLETED, S.SHIPPED},
+        S.SHIPPED: {S.COMPLETED, S.RETURN_REQUESTED, S.REFUNDED},
+        # After completion a warranty claim (rework), a return of shipped goods, or a full refund.
+        S.COMPLETED: {S.REWORK, S.RETURN_REQUESTED, S.REFUNDED},
+        S.RETURN_REQUESTED: {S.REFUNDED, S.REWORK, S.COMPLETED},
         S.REWORK: {S.PROOF_RECEIVED, S.REFUNDED},
         S.CANCELLED: set(),
         S.REFUNDED: set(),
