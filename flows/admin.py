@@ -6,6 +6,7 @@ action queued, and fails with the reason in one line when the action is refused.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from prefect import flow
 
@@ -15,6 +16,8 @@ from fulfil.usecases.deps import Deps
 from tasks import admin
 from tasks._runtime import flow_run_deps
 from tasks.steps import TaskSteps
+
+ReturnOutcome = Literal["refund", "replace", "refused"]
 
 
 def _act(action: Callable[[Deps], Order], *, then_dispatch: bool = False) -> str:
@@ -133,3 +136,65 @@ def refund_order(order_id: str, amount: int, reason: str, by: str, full: bool = 
         full: A full refund (closes the order); a partial one otherwise.
     """
     return _act(lambda deps: admin.refund(deps, order_id.strip().upper(), amount, reason, full, by))
+
+
+# ----- an online store's actions (offered when the catalogue has shipped or stocked goods) -----
+
+
+@flow(name="confirm-delivery", flow_run_name="delivered {order_id}")
+def confirm_delivery(order_id: str, by: str, buyer_confirmed: bool = False) -> str:
+    """Shipped goods arrived: the order completes and the buyer is thanked.
+
+    Args:
+        order_id: The shipped order's ID.
+        by: Who confirms: ops, or someone of the division that shipped it.
+        buyer_confirmed: The buyer said the parcel arrived (otherwise: the courier's proof).
+    """
+    return _act(lambda deps: admin.deliver(deps, order_id.strip().upper(), by, buyer_confirmed))
+
+
+@flow(name="return-order", flow_run_name="return {order_id}")
+def return_order(order_id: str, reason: str, by: str, override: str = "") -> str:
+    """Accept a return of shipped goods within the service's return window; the buyer is told
+    how to send them back.
+
+    Args:
+        order_id: The shipped or delivered order's ID.
+        reason: What is wrong, as the buyer said it.
+        by: Who accepts it: ops, or the division's lead.
+        override: To accept it after the return window, say why.
+    """
+    return _act(lambda deps: admin.request_return(deps, order_id.strip().upper(), reason, by, override))
+
+
+@flow(name="receive-return", flow_run_name="return received {order_id}")
+def receive_return(order_id: str, outcome: ReturnOutcome, by: str) -> str:
+    """The returned goods are back: stock goes back on the shelf, then the refund in full or a
+    replacement shipped by the team (or the request is turned down).
+
+    Args:
+        order_id: The order ID.
+        outcome: refund, replace or refused.
+        by: Who of ops received it.
+    """
+    return _act(lambda deps: admin.receive_return(deps, order_id.strip().upper(), outcome, by))
+
+
+@flow(name="restock", flow_run_name="restock {service} +{units}")
+def restock(service: str, units: int, by: str) -> str:
+    """Add units that arrived (negative: written off); orders waiting for them go on, oldest first.
+
+    Args:
+        service: The service code.
+        units: How many units arrived.
+        by: Who of ops counted them.
+    """
+    with flow_run_deps() as deps:
+        steps = TaskSteps(deps)
+        mark = steps.history_mark()
+        left, moved = admin.restock(deps, service, units, by)
+        steps.mark_dispatched(steps.open_proof_folders(moved))
+        sent = steps.send_outbox()
+        steps.publish_order_traces(mark)
+        steps.check_delivery(sent)
+        return f"{service}: {left} available; went on: {', '.join(moved) or '-'}"

@@ -9,9 +9,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from prefect import Flow, serve
@@ -29,6 +30,9 @@ from flows.watch_proofs import watch_proofs
 from fulfil.core.errors import ConfigError
 from fulfil.settings import Settings
 from integrations.ports import Arrival
+
+if TYPE_CHECKING:
+    from fulfil.core.catalogue import Catalogue
 
 # The folder that holds flows/: the repository, or site-packages for a non-editable install.
 # A worker's run starts there (prefect.yaml's pull step does the same), so entrypoints such as
@@ -205,7 +209,50 @@ def admin_deployments(settings: Settings) -> list[Planned]:
             "Record a refund (ops only) and tell the buyer; a full refund closes the order.",
             ops,
         ),
+        *_online_store(catalogue, admin, ops, deciding),
     ]
+
+
+def _online_store(
+    catalogue: Catalogue, admin: Callable[..., Planned], ops: list[str], deciding: list[str]
+) -> list[Planned]:
+    """An online store's actions, offered only when the catalogue ships goods or counts stock."""
+    shipped = [s for s in catalogue.services.values() if s.shipping is not None]
+    stocked = sorted(code for code, s in catalogue.services.items() if s.stock is not None)
+    shippers = {s.division for s in shipped}
+    from fulfil.core.staff import staff_of
+
+    staff = staff_of(catalogue).values()
+    crew = [m.name for m in staff if m.ops or m.leads & shippers or m.member_of & shippers]
+    found = []
+    if shipped:
+        found += [
+            admin(
+                admin_flows.confirm_delivery,
+                "Shipped goods arrived: the order completes and the buyer is thanked.",
+                crew,
+            ),
+            admin(
+                admin_flows.return_order,
+                "Accept a return of shipped goods within its window; the buyer hears how to send them back.",
+                deciding,
+            ),
+            admin(
+                admin_flows.receive_return,
+                "Returned goods are back (ops only): stock back on the shelf, then refund or replacement.",
+                ops,
+            ),
+        ]
+    if stocked:
+        found.append(
+            admin(
+                admin_flows.restock,
+                "Add units that arrived (ops only); orders waiting for stock go on, oldest first.",
+                ops,
+                service=stocked,
+            )
+        )
+    return found
 
 
 def with_choices(deployment: RunnerDeployment, choices: dict[str, list[str]]) -> RunnerDeployment:

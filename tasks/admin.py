@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fulfil.core.order import Order
 from fulfil.core.status import OrderStatus
-from fulfil.usecases import admin, aftersale
+from fulfil.usecases import admin, aftersale, shipping, stock
 from fulfil.usecases.deps import Deps
 from tasks._runtime import log, step_task
 
@@ -59,3 +59,31 @@ def refund(deps: Deps, order_id: str, amount: int, reason: str, full: bool, by: 
     actor = admin.deciding(deps, by).actor  # ops only
     order = aftersale.refund(deps, order_id, amount=amount, reason=reason, full=full, actor=actor)
     return _done(order, "refunded")
+
+
+@step_task("confirm-delivery")
+def deliver(deps: Deps, order_id: str, by: str, buyer_confirmed: bool) -> Order:
+    actor = admin.deciding(deps, by, deps.store.get(order_id), doers=True).actor
+    how = "pembeli mengonfirmasi / the buyer confirmed" if buyer_confirmed else "dikonfirmasi / confirmed"
+    return _done(shipping.confirm_delivery(deps, order_id, actor=actor, how=how), "delivered")
+
+
+@step_task("return-order")
+def request_return(deps: Deps, order_id: str, reason: str, by: str, override: str) -> Order:
+    actor = admin.deciding(deps, by, deps.store.get(order_id)).actor
+    order = shipping.request_return(deps, order_id, reason=reason, actor=actor, override=override)
+    return _done(order, "return accepted")
+
+
+@step_task("receive-return")
+def receive_return(deps: Deps, order_id: str, outcome: str, by: str) -> Order:
+    actor = admin.deciding(deps, by).actor  # ops only
+    return _done(shipping.receive_return(deps, order_id, outcome=outcome, actor=actor), f"return: {outcome}")
+
+
+@step_task("restock")
+def restock(deps: Deps, service: str, units: int, by: str) -> tuple[int, list[str]]:
+    admin.deciding(deps, by)  # ops only
+    left, moved = stock.restock(deps, service.strip().upper(), units)
+    log(f"{service}: +{units}, {left} available; {len(moved)} waiting order(s) went on")
+    return left, moved

@@ -16,13 +16,17 @@ from fulfil.usecases.unit_of_work import Decided, transact
 from fulfil.usecases.validating import checked, draft_of
 
 
-def deciding(svc: Deps, by: str, order: Order | None = None) -> StaffMember:
-    """The staff member acting: ops, or the lead of the order's division."""
+def deciding(svc: Deps, by: str, order: Order | None = None, *, doers: bool = False) -> StaffMember:
+    """The staff member acting: ops, or the lead of the order's division (with `doers`, anyone of
+    that division: the warehouse confirms its own deliveries)."""
     member = who(svc.catalogue, by)
     service = svc.catalogue.get(order.service_code) if order is not None else None
     if member.ops or (service is not None and member.may_act_for(service.division)):
         return member
-    where = f"the lead of {order.order_id}'s division" if order is not None else "ops"
+    if doers and service is not None and service.division in member.member_of:
+        return member
+    who_may = "the division" if doers else "the lead of the division"
+    where = f"{who_may} of {order.order_id}" if order is not None else "ops"
     raise NotAllowed(f"{member.name} may not do this: only ops or {where} may")
 
 
