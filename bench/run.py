@@ -61,7 +61,7 @@ class Plan:
 
 FULL = Plan("full", 1_000, 200, 1_000, (1_000, 10_000, 100_000), 10_000)
 QUICK = Plan("quick", 200, 50, 200, (1_000, 10_000), 2_000)
-MEASURES = ("overhead", "events", "rss", "latency", "sheets", "polls", "quotas", "serve")
+MEASURES = ("overhead", "events", "rss", "latency", "sheets", "polls", "quotas", "serve", "intake")
 
 # A team drops proofs at this pace while the watcher runs (5 a second: a busy shop's afternoon).
 DROP_INTERVAL_S = 0.2
@@ -1292,6 +1292,13 @@ def run_all(plan: Plan, only: set[str], profile: Path | None, report: Report, ws
             measure_quotas(ws, plan, report, key_json)
             # The same with Drive's limit at a quarter, so that it bites and the retries show.
             measure_quotas(ws, plan, report, key_json, drive_per_minute=3_000)
+    if "intake" in only:
+        from intake_speed import ROWS, measure_intake  # bench/intake_speed.py: its own Prefect server
+
+        with stage(
+            f"intake_rows_per_s, intake_peak_rss_mb: `fulfil intake` on {ROWS.get(plan.mode, 5_000):,} rows"
+        ):
+            measure_intake(ws, plan, report)
     if "serve" in only:
         from serve_latency import measure_serve  # bench/serve_latency.py: its own Prefect servers
 

@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from fulfil.core.catalogue import Catalogue
+from fulfil.core.cells import ADDRESS_LIMIT, NAME_LIMIT, NOTES_LIMIT, shown, without_bidi
 from fulfil.core.deadlines import show
 from fulfil.core.invoice import bill
 from fulfil.core.money import rupiah
@@ -38,6 +39,9 @@ class MessageComposer:
             lstrip_blocks=True,
             autoescape=False,
         )
+        # {{ order.notes | shown(limits.notes) }}: buyer text bounded, without bidi controls.
+        self.env.filters["shown"] = shown
+        self.env.globals["limits"] = {"name": NAME_LIMIT, "notes": NOTES_LIMIT, "address": ADDRESS_LIMIT}
         self.env.globals["rupiah"] = rupiah
         self.env.globals["tracking"] = lambda shipment: Tracking(shipment.courier, shipment.number)
         self.catalogue = catalogue
@@ -46,7 +50,8 @@ class MessageComposer:
     def compose(self, kind: str, order: Order, **extra: Any) -> Text:
         """Both languages in one message: the buyer's language first, the other below."""
         first = order.lang if order.lang in LANGS else "id"
-        return self._both(first, [self._render(lang, kind, order, extra) for lang in _order_of(first)])
+        langs = _order_of(first)
+        return self._both(first, [self._render(lang, kind, order, extra, lang != first) for lang in langs])
 
     def compose_for_ops(self, kind: str, **context: Any) -> Text:
         """A message about the shop rather than one order (the daily digest)."""
@@ -58,6 +63,8 @@ class MessageComposer:
         return self._both("id", parts)
 
     def _both(self, first: str, parts: list[Text]) -> Text:
+        # Every message leaves without bidi controls, whatever text a template took in.
+        parts = [Text(without_bidi(p.subject), without_bidi(p.body)) for p in parts]
         subject = " / ".join(p.subject for p in parts)
         body = (
             "\n\n———— English ————\n\n".join(p.body for p in parts)
@@ -66,7 +73,7 @@ class MessageComposer:
         )
         return Text(subject, body)
 
-    def _render(self, lang: str, kind: str, order: Order, extra: dict[str, Any]) -> Text:
+    def _render(self, lang: str, kind: str, order: Order, extra: dict[str, Any], second_part: bool) -> Text:
         service = self.catalogue.get(order.service_code)
         division = self.catalogue.division_of(service) if service else None
         text = self.env.get_template(f"{lang}/{kind}.txt.j2").render(
@@ -80,6 +87,9 @@ class MessageComposer:
             shop=self.shop_name,
             show=lambda when: show(when, order.timezone),
             total=sum(line.amount for line in bill(order, service)),
+            # The part below the first language's: the buyer's notes are shown there only once
+            # (a long note was copied whole into each language, twice into the team's email).
+            second_part=second_part,
             **{"handover": [], **extra},
         )
         subject, _, body = text.partition("\n")

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     drive_folder_id: str = ""
     crm_spreadsheet_key: str = ""
     crm_worksheet: str = "CRM"
+    # How the CRM sheet writes a buyer's WhatsApp number: +6281234567890, or 081234567890.
+    crm_phone_format: Literal["international", "local"] = "international"
     form_spreadsheet_key: str = ""
     form_worksheet: str = "Form Responses 1"
 

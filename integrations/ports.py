@@ -70,10 +70,16 @@ class SourceTable:
     name: str
     headers: builtins.list[str]
     rows: builtins.list[dict[str, str]]
+    # Why this file of a folder could not be read (then it has no headers or rows): the folder's
+    # other files are taken in all the same, and the intake names this one and fails at its end.
+    problem: str = ""
 
 
 class OrderSource(Protocol):
-    def read(self) -> builtins.list[SourceTable]: ...
+    def read(self) -> builtins.list[SourceTable]:
+        """Every table of the source. One file or the form sheet that cannot be read raises
+        AdapterError; a folder gives each file it cannot read as a table with its `problem`."""
+        ...
 
     def revision(self) -> str | None:
         """A cheap mark that changes whenever the source does (None: it cannot tell, read it)."""
@@ -237,6 +243,18 @@ class FormResponses(Protocol):
     def remember(self, known: Sequence[KnownResponse]) -> None: ...
 
 
+class RowOrigins(Protocol):
+    """Which source table each order's row was last read in (a file's name, the form sheet's
+    tab), so an intake can tell a row that is gone from it. IDs only: cheap for 50,000 orders."""
+
+    def ids_from(self, origin: str) -> builtins.set[str]: ...
+    def remember(self, origin: str, order_ids: Iterable[str]) -> None:
+        """These orders' rows were read in `origin` (wherever they were read before)."""
+
+    def forget(self, order_ids: Iterable[str]) -> None:
+        """These orders' rows are in no source fulfil knows of any more."""
+
+
 @dataclass(frozen=True)
 class IssuedInvoice:
     number: str
@@ -287,6 +305,9 @@ class OrderRepository(Protocol):
     def save(self, order: Order, messages: Iterable[OutboxMessage] = ()) -> None:
         """The order, its new history and its new messages in one go; StaleOrder if it changed,
         or if another order already holds goods this one now holds (Order.goods_held)."""
+
+    def save_many(self, changes: Sequence[tuple[Order, Iterable[OutboxMessage]]]) -> None:
+        """Several saves in one transaction (a bulk import's batch): all or none."""
 
     def goods_owners(self, digests: Iterable[str]) -> dict[str, str]:
         """Which order holds each of these goods digests (those no order holds are left out)."""
@@ -341,6 +362,8 @@ class Store(OrderRepository, Outbox, CrmSync, TraceBacklog, Cursors, Protocol):
     def invoices(self) -> InvoiceBook: ...
     @property
     def stock(self) -> StockBook: ...
+    @property
+    def origins(self) -> RowOrigins: ...
     def close(self) -> None:
         """Let go of open connections (a process that built its services closes them)."""
 

@@ -23,4 +23,10 @@ def ingest_orders(deps: Deps, source: str | None = None) -> IntakeReport:
         f"{report.unchanged} unchanged, {report.change_ignored} changes held for ops, "
         f"{report.edited} edited by their buyers, {len(report.held_duplicates)} possible double submissions"
     )
+    for line in report.warnings:
+        log(f"warning: {line}")
+    for line in report.bad_files:
+        log(f"not taken in: {line}")
+    if report.gone:
+        log(f"{len(report.gone)} order(s) gone from their export, noted in their history")
     return report

@@ -83,7 +83,8 @@ def show_order(
         highlight=False,
     )
     console.print(
-        f"deadline {data['deadline']}  quantity {data['quantity']}  paid {data['paid']}",
+        f"deadline {data['deadline']}  quantity {data['quantity']}  paid {data['paid']}"
+        + ("  (cash on delivery)" if data["cod"] else ""),
         highlight=False,
     )
     for p in data.get("problems", []):
@@ -104,6 +105,14 @@ def show_order(
         console.print(
             f"  claim #{c['number']} ({c['items'] or 'all'} items): {c['reason']} — {state}", highlight=False
         )
+    if data["address"]:
+        console.print(f"  ship to: {data['address']}", highlight=False)
+    for x in data["shipments"]:
+        arrived = f", delivered {x['delivered_at']}" if x["delivered_at"] else ", on its way"
+        console.print(f"  shipped {x['courier']} {x['number']} at {x['at']}{arrived}", highlight=False)
+    for r in data["returns"]:
+        sent = f", sent back {r['tracking']}" if r["tracking"] else ""
+        console.print(f"  return #{r['number']}: {r['reason']}{sent} — {r['outcome']}", highlight=False)
     for r in data["refunds"]:
         kind = "full" if r["full"] else "partial"
         console.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from fulfil.cli import demo as demo_cmd
 from fulfil.cli import google
@@ -41,31 +43,62 @@ def register(app: typer.Typer) -> None:
 
 def intake(
     path: Annotated[Path, typer.Argument(help="a CSV or XLSX form export, or a folder of them")],
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="list the order IDs behind each count")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the counts and IDs as JSON")] = False,
 ) -> None:
-    """Ingest a form export: upsert orders by ID, validate, dispatch the valid paid ones."""
+    """Ingest a form export: upsert orders by ID, validate, dispatch the valid paid ones.
+
+    Prints counts (a big export's IDs would fill the screen): `--verbose` lists them.
+    A folder's bad file is named with why, the others are taken in, and the command exits 1."""
     if not path.exists():
         raise typer.BadParameter(f"file not found: {path}", param_hint="PATH")
     svc = get_services()
     quiet_console_logs()
     from flows.intake import intake as intake_flow
+    from fulfil.usecases.intake import FilesNotRead
 
-    counts = run_flow(svc, intake_flow, source=str(path.resolve()))
+    try:
+        counts = run_flow(svc, intake_flow, source=str(path.resolve()))
+    except FilesNotRead as failed:  # fail_cleanly prints which files and why, and exits 1
+        _warn(failed.report.warnings if failed.report else [])
+        raise
+    _warn(counts.get("warnings", []))
+    needs = [o.order_id for o in svc.store.list({OrderStatus.NEEDS_INFO})]
+    held = [o for o in svc.store.list({OrderStatus.RECEIVED}) if held_as_duplicate(o)]
+    gone = counts.get("gone", [])
+    if as_json:
+        found = {"needs_info": needs, "held": [o.order_id for o in held], "gone": gone}
+        typer.echo(json.dumps({**counts, **found}, ensure_ascii=False, indent=2))
+        return
     console.print(
         f"rows {counts['rows']}: new {counts['new']}, updated {counts['updated']}, "
         f"unchanged {counts['unchanged']}, held for ops {counts['change_ignored']}, "
         f"edited by buyers {counts.get('edited', 0)}; dispatched {counts['dispatched']}",
         highlight=False,
     )
-    needs = [o.order_id for o in svc.store.list() if str(o.status) == "needs_info"]
-    console.print(f"needs_info {len(needs)}" + (f": {', '.join(needs)}" if needs else ""), highlight=False)
-    held = [o for o in svc.store.list({OrderStatus.RECEIVED}) if held_as_duplicate(o)]
-    for order in held:
+    listed = "" if verbose else " (--verbose lists them)"
+    for label, ids in (("needs_info", needs), ("gone from their export, noted in history", gone)):
+        if ids or label == "needs_info":
+            shown = f": {', '.join(ids)}" if verbose and ids else (listed if ids else "")
+            console.print(f"{label} {len(ids)}{shown}", highlight=False)
+    for order in held if verbose else held[:3]:
         other = order.problems[0].reason_en.rsplit(" ", 1)[-1]
         console.print(
             f"held {order.order_id}: possibly a second submission of {other} "
             f"(`fulfil orders release {order.order_id}` or `fulfil orders cancel {order.order_id}`)",
             highlight=False,
         )
+    if len(held) > 3 and not verbose:
+        console.print(
+            f"… and {len(held) - 3} more held as possible double submissions{listed}", highlight=False
+        )
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        err_console.print(f"[yellow]warning:[/] {escape(line)}", highlight=False, soft_wrap=True)
 
 
 def _loop(name: str, once: bool, interval: int, step: Callable[[], None]) -> None:

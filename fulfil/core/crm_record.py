@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from fulfil.core.catalogue import Catalogue
+from fulfil.core.cells import NAME_LIMIT, shown, without_bidi
 from fulfil.core.deadlines import show
 from fulfil.core.handover import delivered_count
 from fulfil.core.invoice import bill
 from fulfil.core.money import rupiah
 from fulfil.core.order import Order
+from fulfil.core.phone import INTERNATIONAL, phone_shown
 from fulfil.core.shipping import Tracking
 from fulfil.core.status import OrderStatus
 
@@ -44,22 +46,30 @@ CRM_FIELDS = (
 
 
 def crm_fields(
-    order: Order, catalogue: Catalogue, *, buyer_notified_at: datetime | None = None, invoice: str = ""
+    order: Order,
+    catalogue: Catalogue,
+    *,
+    buyer_notified_at: datetime | None = None,
+    invoice: str = "",
+    phone_form: str = INTERNATIONAL,
 ) -> dict[str, str]:
-    """Every CRM field for the order as display text; the sheet adapter guards formulas."""
+    """Every CRM field for the order as display text, without bidi controls, the buyer's name
+    bounded (the order keeps it whole); the sheet adapter guards formulas."""
     tz = order.timezone
     service = catalogue.get(order.service_code)
     delivered = delivered_count(order, service)
     # The first entry in completed is the completion; later ones are notes on a done order.
     completed_at = next((h.at for h in order.history if h.status == OrderStatus.COMPLETED), None)
-    return {
+    fields = {
         "order_id": order.order_id,
         "invoice": invoice,
         "received_at": show(order.received_at, tz),
-        "buyer_name": order.buyer_name,
+        "buyer_name": shown(order.buyer_name, NAME_LIMIT),
         "buyer_email": order.buyer_email,
-        # As the buyer wrote it, so 0812… keeps its zero; the +62 form when they wrote none.
-        "phone": order.phone_raw or order.phone,
+        # The normalised number, one way of writing it whatever the buyer typed (a sheet that
+        # dropped the zero gave 81234567890): the sheet adapters keep it text. Not a number: what
+        # the buyer wrote, bounded like a name.
+        "phone": shown(phone_shown(order.phone, order.phone_raw, phone_form), NAME_LIMIT),
         "service_code": order.service_code,
         "service_name": service.name.id if service else "",
         "quantity": "" if order.quantity is None else str(order.quantity),
@@ -98,6 +108,7 @@ def crm_fields(
             for r in order.refunds
         ),
     }
+    return {name: without_bidi(text) for name, text in fields.items()}
 
 
 HOW_SHORT = {"attachment": "lampiran", "share": "dibagikan"}

@@ -19,3 +19,18 @@ def normalise_phone(raw: str) -> str | None:
     if _INTERNATIONAL.match(compact):
         return compact
     return None
+
+
+LOCAL = "local"  # 0812…, as Indonesians write a number
+INTERNATIONAL = "international"  # +62812…, as WhatsApp links and other countries' numbers need
+
+
+def phone_shown(phone: str, written: str, form: str = INTERNATIONAL) -> str:
+    """The number for a person to read: `phone` (E.164) in the shop's chosen form, an Indonesian
+    one as 0812… when `form` is local. A number that is not valid has no E.164 form: it is shown
+    as the buyer `written` it, for ops to put right."""
+    if not phone:
+        return written
+    if form == LOCAL and phone.startswith("+62"):
+        return "0" + phone.removeprefix("+62")
+    return phone

@@ -15,6 +15,7 @@ from fulfil.core.catalogue import Ladder, Service
 from fulfil.core.errors import ForbiddenTransition
 from fulfil.core.message_key import MessageKey
 from fulfil.core.order import SYSTEM, HistoryEntry, Order, Problem
+from fulfil.core.shipping import Tracking
 from fulfil.core.status import EDITABLE, FINAL, WAITING_FOR_PROOF, OrderStatus
 from fulfil.core.validation import Checked, OrderDraft
 
@@ -238,7 +239,11 @@ def complete(order: Order, *, at: datetime, ships: bool = False) -> list[Message
     when delivered (see deliver)."""
     if ships and order.status == OrderStatus.RECORDED:
         shipment = order.shipment
-        said = f"{shipment.courier} {shipment.number}" if shipment else "?"
+        said = (
+            f"{Tracking(shipment.courier, shipment.number).courier_name} {shipment.number}"
+            if shipment
+            else "?"
+        )
         if not order.move_to(
             OrderStatus.SHIPPED,
             actor=SYSTEM,

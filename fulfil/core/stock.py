@@ -68,4 +68,7 @@ SETTLED_BY_STATUS: dict[OrderStatus, Held] = {
     OrderStatus.COMPLETED: Held.CONSUMED,
     OrderStatus.CANCELLED: Held.RELEASED,
     OrderStatus.REFUNDED: Held.RELEASED,
+    # A valid order's edit made it incomplete: the units go back until it is fixed (then it
+    # reserves again). Also what a crash between a reservation and the order's save leaves.
+    OrderStatus.NEEDS_INFO: Held.RELEASED,
 }

@@ -79,6 +79,21 @@ class MemoryResponses:
             self._known[k.key] = k if old is None else dataclasses.replace(old, row_number=k.row_number)
 
 
+class MemoryOrigins:
+    def __init__(self) -> None:
+        self._origin: dict[str, str] = {}  # order ID -> the table its row was last read in
+
+    def ids_from(self, origin: str) -> builtins.set[str]:
+        return {order_id for order_id, o in self._origin.items() if o == origin}
+
+    def remember(self, origin: str, order_ids: Iterable[str]) -> None:
+        self._origin.update(dict.fromkeys(order_ids, origin))
+
+    def forget(self, order_ids: Iterable[str]) -> None:
+        for order_id in order_ids:
+            self._origin.pop(order_id, None)
+
+
 class MemoryInvoices:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -215,6 +230,7 @@ class MemoryStore:
         self.responses = MemoryResponses()
         self.invoices = MemoryInvoices()
         self.stock = MemoryStock(self._status_of)
+        self.origins = MemoryOrigins()
 
     def _status_of(self, order_id: str) -> OrderStatus | None:
         row = self._orders.get(order_id)
@@ -351,6 +367,18 @@ class MemoryStore:
             version = order.version + 1 if order.version else 1
             self._orders[order.order_id] = _Row(stored, version, order.status in IN_CRM, now)
         order.version = version
+
+    def save_many(self, changes: Sequence[tuple[Order, Iterable[OutboxMessage]]]) -> None:
+        """All of them or none: every version is checked before anything is written."""
+        with self._lock:
+            for order, _ in changes:
+                row = self._orders.get(order.order_id)
+                if (order.version == 0) != (row is None) or (
+                    row is not None and row.version != order.version
+                ):
+                    raise StaleOrder(f"order {order.order_id} was changed by another run")
+            for order, messages in changes:
+                self.save(order, messages)
 
     def goods_owners(self, digests: Iterable[str]) -> dict[str, str]:
         with self._lock:

@@ -29,7 +29,13 @@ def sync_crm_rows(svc: Deps) -> list[str]:
     for order in stale:
         issued = svc.store.invoices.of(order.order_id) if svc.catalogue.invoices else None
         invoice = "" if issued is None else issued.number + (" (batal/void)" if issued.voided_at else "")
-        fields = crm_fields(order, svc.catalogue, buyer_notified_at=told.get(order.order_id), invoice=invoice)
+        fields = crm_fields(
+            order,
+            svc.catalogue,
+            buyer_notified_at=told.get(order.order_id),
+            invoice=invoice,
+            phone_form=svc.settings.crm_phone_format,
+        )
         rows.append({header: fields[name] for header, name in mapping.items()})
     svc.crm.upsert(rows)
     crash_point("after-crm-write")

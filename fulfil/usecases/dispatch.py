@@ -9,8 +9,9 @@ from fulfil.core.pipeline import Step, dispatch, next_step
 from fulfil.core.status import EDITABLE
 from fulfil.crash import crash_point
 from fulfil.usecases.deps import Deps
+from fulfil.usecases.outbox import outbox_messages
 from fulfil.usecases.unit_of_work import Decided, transact
-from integrations.ports import ProofFolderSpec
+from integrations.ports import ProofFolderSpec, StaleOrder
 
 
 def ready_to_dispatch(svc: Deps, order_ids: Iterable[str] | None = None) -> list[str]:
@@ -33,17 +34,44 @@ def open_proof_folders(svc: Deps, order_ids: list[str]) -> dict[str, str]:
 
 
 def mark_dispatched(svc: Deps, folder_links: dict[str, str]) -> list[str]:
+    """Hand each order whose folder exists to its division, a batch per transaction; a batch a
+    concurrent run touched is done again order by order."""
     done: list[str] = []
-    for order_id, link in folder_links.items():
-
-        def decide(order: Order) -> Decided:
-            service = svc.catalogue.get(order.service_code)
-            if service is None or next_step(order, service) != Step.DISPATCH:
-                return None
-            division = svc.catalogue.division_of(service)
-            return dispatch(order, service, division.name, at=svc.clock())
-
-        if transact(svc, order_id, decide, folder_link=link) is not None:
+    ids = list(folder_links)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        try:
+            handed = _dispatch_batch(svc, chunk, folder_links)
+        except StaleOrder:
+            handed = [i for i in chunk if _dispatch_one(svc, i, folder_links[i])]
+        if handed:
             crash_point("after-dispatch-queued")
-            done.append(order_id)
+        done += handed
     return done
+
+
+# Orders written per transaction: a commit per order was most of a big import's time.
+BATCH = 200
+
+
+def _decide(svc: Deps, order: Order) -> Decided:
+    service = svc.catalogue.get(order.service_code)
+    if service is None or next_step(order, service) != Step.DISPATCH:
+        return None
+    division = svc.catalogue.division_of(service)
+    return dispatch(order, service, division.name, at=svc.clock())
+
+
+def _dispatch_batch(svc: Deps, chunk: list[str], links: dict[str, str]) -> list[str]:
+    changes = []
+    for order in svc.store.get_many(chunk):
+        keys = _decide(svc, order)
+        if keys is not None:
+            changes.append((order, outbox_messages(svc, order, keys, folder_link=links[order.order_id])))
+    if changes:
+        svc.store.save_many(changes)
+    return [order.order_id for order, _ in changes]
+
+
+def _dispatch_one(svc: Deps, order_id: str, link: str) -> bool:
+    return transact(svc, order_id, lambda order: _decide(svc, order), folder_link=link) is not None

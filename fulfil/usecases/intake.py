@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fulfil.core.deadlines import UnreadableDate, parse_when
+from fulfil.core.errors import FulfilError
 from fulfil.core.identity import Verdict, changed_answers, submitted_before
-from fulfil.core.intake import SourceRow, to_source_rows
+from fulfil.core.intake import MissingColumns, SourceRow, match_headers, to_source_rows
 from fulfil.core.order import BUYER, SYSTEM, HistoryEntry, Order
 from fulfil.core.pipeline import MessageKind, held_as_duplicate, hold_as_duplicate
 from fulfil.core.status import EDITABLE, FINAL, OrderStatus
@@ -19,7 +21,10 @@ from fulfil.usecases.responses import ResponseNamer
 from fulfil.usecases.stock import admit_with_stock
 from fulfil.usecases.unit_of_work import Decided, transact
 from fulfil.usecases.validating import checked, draft_of
-from integrations.ports import OrderSource, SourceTable, StaleOrder
+from integrations.ports import AdapterError, OrderSource, SourceTable, StaleOrder
+
+# Header names, file names and why a file was refused: never a buyer's answers.
+log = logging.getLogger("fulfil.intake")
 
 
 @dataclass
@@ -34,6 +39,32 @@ class IntakeReport:
     order_ids: list[str] = field(default_factory=list)
     # The source said it had not changed since its last full read: nothing was read.
     source_unchanged: bool = False
+    # "file: header → did you mean …": a header that nearly names a known column, left unread.
+    warnings: list[str] = field(default_factory=list)
+    # "file: why", one line per file of a folder that could not be taken in (the rest were).
+    bad_files: list[str] = field(default_factory=list)
+    # Orders whose row is no longer in the table it was read from: noted once in their history.
+    gone: list[str] = field(default_factory=list)
+
+
+class FilesNotRead(FulfilError):
+    """Files of the source were not taken in: the intake (command, flow run) failed, after
+    taking in every other file's orders. `report` says what was taken in (for the command)."""
+
+    def __init__(self, message: str, report: IntakeReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass
+class SourceRead:
+    """A source's tables as rows, one per order ID, and what could not be read."""
+
+    rows: list[SourceRow] = field(default_factory=list)
+    origin: dict[str, str] = field(default_factory=dict)  # order ID -> the table its row is in
+    tables: list[str] = field(default_factory=list)  # the tables read in full
+    warnings: list[str] = field(default_factory=list)
+    bad_files: list[str] = field(default_factory=list)
 
 
 # The source's revision read last time in full (a Google Sheet's Drive version).
@@ -56,15 +87,104 @@ def read_up_to(svc: Deps, revision: str | None) -> None:
         svc.store.set_cursor(SOURCE_REVISION_CURSOR, revision)
 
 
-def rows_of(svc: Deps, tables: list[SourceTable]) -> list[SourceRow]:
+def read_tables(svc: Deps, tables: list[SourceTable], *, strict: bool = False) -> SourceRead:
+    """Each table's rows, named (core/identity.py). A table that cannot be read is listed with
+    why, and the others read all the same; with `strict` it refuses the whole source instead."""
     cols = svc.source_columns
     namer = ResponseNamer(svc)
-    rows: list[SourceRow] = []
+    read = SourceRead()
+    by_id: dict[str, SourceRow] = {}
     for table in tables:
-        read = to_source_rows(table.headers, table.rows, cols.columns, cols.required, svc.tz)
-        rows.extend(namer.name(read))
-    # Across files too, one order per ID: the last row read wins.
-    return list({r.draft.order_id: r for r in rows}.values())
+        if table.problem:
+            read.bad_files.append(f"{table.name}: {table.problem}")
+            continue
+        try:
+            matched = match_headers(table.headers, cols.columns, cols.required)
+        except MissingColumns as refused:
+            if strict:
+                raise
+            read.bad_files.append(f"{table.name}: {refused}")
+            continue
+        read.warnings.extend(f"{table.name}: {warning}" for warning in matched.warnings)
+        found = to_source_rows(
+            table.headers, table.rows, cols.columns, cols.required, svc.tz, matched=matched
+        )
+        # Across files too, one order per ID: the last row read wins.
+        for row in namer.name(found):
+            by_id[row.draft.order_id] = row
+            read.origin[row.draft.order_id] = table.name
+        read.tables.append(table.name)
+    read.rows = list(by_id.values())
+    return read
+
+
+def rows_of(svc: Deps, tables: list[SourceTable]) -> list[SourceRow]:
+    """Every table's rows; a table that cannot be read refuses them all."""
+    for table in tables:
+        if table.problem:
+            raise AdapterError(f"{table.name}: {table.problem}")
+    return read_tables(svc, tables, strict=True).rows
+
+
+def take_in(svc: Deps, tables: list[SourceTable]) -> IntakeReport:
+    """Every table that can be read taken in; the others listed on the report (see
+    `check_every_file_read`); a row gone from a table read in full noted on its order."""
+    read = read_tables(svc, tables)
+    with svc.progress(len(read.rows), "intake") as advance_by:
+        report = ingest(svc, read.rows, progress=advance_by)
+    report.gone = note_gone(svc, read)
+    report.warnings, report.bad_files = read.warnings, read.bad_files
+    for line in read.warnings:
+        log.warning("%s", line)
+    for line in read.bad_files:
+        log.error("not taken in: %s", line)
+    return report
+
+
+def check_every_file_read(report: IntakeReport, *, also: str = "") -> None:
+    """Fail, once every other file's orders are in, naming each file not taken in, one a line;
+    `also`: another failure of the same pass (messages undelivered), said after them."""
+    if not report.bad_files:
+        return
+    lines = "\n".join(f"  {line}" for line in report.bad_files)
+    raise FilesNotRead(
+        f"{len(report.bad_files)} file(s) not taken in; fix them and run the intake again "
+        f"(the other files' {report.rows} row(s) were taken in):\n{lines}"
+        + (f"\nalso: {also}" if also else ""),
+        report,
+    )
+
+
+GONE = (
+    "Baris pesanan ini tidak ada lagi di {origin}; pesanan tidak diubah, ops yang memutuskan. / "
+    "This order's row is no longer in {origin}; the order is left as it is, ops decide."
+)
+
+
+def note_gone(svc: Deps, read: SourceRead) -> list[str]:
+    """For each table read in full: note, once, each order whose row was last read in it and is
+    in no table of this read; remember where each row read now is. A folder of daily exports
+    never marks yesterday's orders: their file is another table, read again or not at all."""
+    origins = svc.store.origins
+    here_by_table: dict[str, set[str]] = {name: set() for name in read.tables}
+    for order_id, name in read.origin.items():
+        here_by_table[name].add(order_id)
+    gone: list[str] = []
+    for name, here in here_by_table.items():
+        before = origins.ids_from(name)
+        origins.remember(name, here - before)
+        missing = sorted(before - read.origin.keys())
+        for order_id in missing:
+            note = GONE.format(origin=name)
+
+            def decide(order: Order, note: str = note) -> Decided:
+                return [] if order.comment(note, actor=SYSTEM, at=svc.clock()) else None
+
+            transact(svc, order_id, decide)
+            gone.append(order_id)
+        # After the notes: a crash in between notes again, and Order.comment keeps one.
+        origins.forget(missing)
+    return gone
 
 
 def ingest(svc: Deps, rows: list[SourceRow], progress: Callable[[int], None] | None = None) -> IntakeReport:

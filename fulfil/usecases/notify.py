@@ -52,8 +52,14 @@ def _complete_one(svc: Deps, order_id: str) -> bool:
             return None
         at = svc.clock()
         replacing = order.open_claim is not None
-        files = aftersale.files_to_hand_over(order, service, since_claim=replacing) if service else []
-        keys = complete(order, at=at, ships=service is not None and service.ships)
+        # Shipped goods reach the buyer by courier: no file is handed over with them.
+        ships = service is not None and service.ships
+        files = (
+            aftersale.files_to_hand_over(order, service, since_claim=replacing)
+            if service and not ships
+            else []
+        )
+        keys = complete(order, at=at, ships=ships)
         if refused:
             order.comment(refused, actor=SYSTEM, at=at)
         # A public link reaches the buyer on any channel; files and shares need their email.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from fulfil.core.needs_action import NeedsAction
 from fulfil.usecases import attention, crm, dispatch, notify, proofs, summary, traces
@@ -48,8 +48,11 @@ class Steps(Protocol):
     def publish_needing_action(self, found: list[NeedsAction]) -> None: ...
 
 
-def intake(steps: Steps, source: str | None = None) -> dict[str, int]:
-    """Read the form export, upsert orders by ID, dispatch every valid paid one, tell buyers."""
+def intake(steps: Steps, source: str | None = None) -> dict[str, Any]:
+    """Read the form export, upsert orders by ID, dispatch every valid paid one, tell buyers.
+
+    A file of a folder that cannot be read fails the run at its end (FilesNotRead), once the
+    other files' orders went the whole way: one broken download never holds up the rest."""
     mark = steps.history_mark()
     report = steps.ingest(source)
     # Nothing read: still dispatch what waits (a run that died after taking the rows in).
@@ -58,7 +61,12 @@ def intake(steps: Steps, source: str | None = None) -> dict[str, int]:
     sent = steps.send_outbox()
     steps.publish_summary(report.order_ids, "Orders touched by this intake")
     steps.publish_order_traces(mark)
-    steps.check_delivery(sent)
+    try:
+        steps.check_delivery(sent)
+    except notify.Undelivered as undelivered:
+        intake_uc.check_every_file_read(report, also=str(undelivered))
+        raise
+    intake_uc.check_every_file_read(report)
     return {
         "rows": report.rows,
         "new": report.new,
@@ -68,6 +76,10 @@ def intake(steps: Steps, source: str | None = None) -> dict[str, int]:
         "edited": report.edited,
         "held_duplicates": len(report.held_duplicates),
         "dispatched": len(dispatched),
+        # For the command to print: the orders whose row left its export (IDs), and the headers
+        # that nearly name a column ("pesanan.csv: No WhatsApp → did you mean …"): no buyer data.
+        "gone": report.gone,
+        "warnings": report.warnings,
     }
 
 
@@ -131,10 +143,11 @@ class DirectSteps:
         revision = intake_uc.new_revision(deps, opened)
         if revision == intake_uc.UNCHANGED:
             return IntakeReport(source_unchanged=True)
-        rows = intake_uc.rows_of(deps, opened.read())
-        with deps.progress(len(rows), "intake") as advance_by:
-            report = intake_uc.ingest(deps, rows, progress=advance_by)
-        intake_uc.read_up_to(deps, revision)
+        report = intake_uc.take_in(deps, opened.read())
+        if not report.bad_files:
+            # A refused sheet is read again next time though it did not change: the fix may be
+            # a name added to configs/source_columns.yaml.
+            intake_uc.read_up_to(deps, revision)
         return report
 
     def open_proof_folders(self, order_ids: list[str] | None) -> dict[str, str]:

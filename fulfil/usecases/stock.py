@@ -31,12 +31,18 @@ def hold_for(svc: Deps, order: Order, checked: Checked) -> Holding:
     service = checked.service
     rule = service.stock if service is not None else None
     if service is None or rule is None or not checked.ok or not checked.quantity:
-        svc.store.stock.release(order.order_id, svc.clock())
+        if _keeps_stock(svc) and order.version:  # a new order holds nothing yet
+            svc.store.stock.release(order.order_id, svc.clock())
         return Holding(True)
     got = svc.store.stock.reserve(
         order.order_id, service.code, checked.quantity, start=rule.count, low_at=rule.low_at, at=svc.clock()
     )
     return Holding(got.held, got.crossed_low)
+
+
+def _keeps_stock(svc: Deps) -> bool:
+    """Whether any service counts stock: a shop that keeps none never asks the store about it."""
+    return any(s.stock is not None for s in svc.catalogue.services.values())
 
 
 def admit_with_stock(svc: Deps, order: Order, draft: OrderDraft, checked: Checked) -> list[MessageKind]:

@@ -37,6 +37,8 @@ def detail(order: Order) -> dict[str, Any]:
             "phone": order.phone_raw,
             "phone_e164": order.phone,
             "paid": order.paid,
+            "cod": order.cod,
+            "address": order.address,
             "lang": order.lang,
             "buyer_notes": order.notes,
             "assignee": order.assignee,
@@ -76,6 +78,27 @@ def detail(order: Order) -> dict[str, Any]:
                     "done_at": _iso(c.done_at),
                 }
                 for c in order.claims
+            ],
+            "shipments": [
+                {
+                    "courier": x.courier,
+                    "number": x.number,
+                    "at": _iso(in_zone(x.at, order.timezone)),
+                    "delivered_at": _iso(x.delivered_at),
+                    "delivered_by": x.delivered_by,
+                }
+                for x in order.shipments
+            ],
+            "returns": [
+                {
+                    "number": r.number,
+                    "reason": r.reason,
+                    "by": r.by,
+                    "at": _iso(r.at),
+                    "tracking": f"{r.courier} {r.tracking}".strip(),
+                    "outcome": r.outcome or "open",
+                }
+                for r in order.returns
             ],
             "refunds": [
                 {

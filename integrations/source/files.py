@@ -45,7 +45,20 @@ class FileOrderSource:
         return [self.path]
 
     def read(self) -> list[SourceTable]:
-        return [read_table(p) for p in self.files()]
+        """The file's table; or each file of the folder, one that cannot be read given with its
+        problem: a shop's broken download must not hold up the other exports in the inbox."""
+        if not self.path.is_dir():
+            return [read_table(p) for p in self.files()]
+        return [_table_or_problem(p) for p in self.files()]
+
+
+def _table_or_problem(path: Path) -> SourceTable:
+    try:
+        return read_table(path)
+    except AdapterError as exc:
+        # The report line names the file already: say why without its full path again.
+        why = str(exc).removeprefix(str(path)).removeprefix(":").strip()
+        return SourceTable(path.name, [], [], problem=why)
 
 
 def read_table(path: Path) -> SourceTable:

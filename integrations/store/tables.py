@@ -175,6 +175,17 @@ form_responses = Table(
     Column("seen_at", UtcDateTime, nullable=False),
 )
 
+# Where each order's row was last read: a source table's name (an export file's name, or the form
+# sheet's tab). An intake that reads that table again in full and finds the row gone notes it in
+# the order's history once, and the order leaves this table until its row is read again.
+order_origins = Table(
+    "order_origins",
+    metadata,
+    Column("order_id", String(64), ForeignKey("orders.order_id"), primary_key=True),
+    Column("origin", String(255), nullable=False, index=True),
+    Column("seen_at", UtcDateTime, nullable=False),
+)
+
 # Invoice numbers: one per order, never reused. Within a period (`2026/11`) the sequence has no
 # gap: a number exists only once its row is committed, and a rerun finds its order's row.
 invoices = Table(

@@ -6,6 +6,7 @@ import csv
 import email
 import email.policy
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -66,15 +67,20 @@ def test_demo_shows_every_stage_and_a_rerun_changes_nothing(demo_home) -> None: 
     assert "new': 0" in again.stdout or "'new': 0" in again.stdout
 
 
-def test_crm_sheet_has_no_formula_cell_and_keeps_leading_zeros(demo_home) -> None:  # type: ignore[no-untyped-def]
+def test_crm_sheet_has_no_formula_cell_and_shows_phone_numbers_as_text(demo_home) -> None:  # type: ignore[no-untyped-def]
     home, _ = demo_home
     with (home / "crm.csv").open(encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert rows[0][0] == "ID Order"
-    cells = [c for r in rows for c in r]
+    phone = rows[0].index("No. WhatsApp")
+    # The WhatsApp numbers alone start with "+": the normalised +62… form, digits no sheet runs.
+    cells = [c for r in rows for i, c in enumerate(r) if i != phone]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert all(
+        re.fullmatch(r"\+62\d{9,12}", r[phone]) for r in rows[1:] if r[phone][:1] in ("=", "+", "-", "@")
+    )
     by_id = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
-    assert by_id["INV-0001"]["No. WhatsApp"] == "081234567890"
+    assert by_id["INV-0001"]["No. WhatsApp"] == "+6281234567890"  # written 081234567890
     assert by_id["INV-0008"]["Nama Pembeli"].startswith("'=HYPERLINK")
     assert by_id["INV-0003"]["Nama Pembeli"] == "Đặng Thu Trang"
 
@@ -185,11 +191,32 @@ def test_a_file_missing_required_columns_is_refused_naming_them(cli_env, tmp_pat
     assert "Kode Layanan" in done.stderr and "Jumlah" in done.stderr
 
 
-def test_intake_prints_counts(cli_env) -> None:  # type: ignore[no-untyped-def]
+def test_a_folder_with_a_broken_file_takes_in_the_others_and_exits_non_zero(cli_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a-formulir.csv").write_bytes((EXAMPLES / "orders.csv").read_bytes())
+    (inbox / "b-rusak.xlsx").write_bytes(b"this is not a spreadsheet")
+
+    done = run(cli_env, "intake", str(inbox), ok=False)
+
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "1 file(s) not taken in" in done.stderr
+    assert "b-rusak.xlsx: cannot be read as a form export" in done.stderr
+    listed = {o["order_id"]: o["status"] for o in json.loads(run(cli_env, "orders", "list", "--json").stdout)}
+    # The good file's orders went the whole way first: taken in, the valid paid ones dispatched.
+    assert len(listed) == 13 and "dispatched" in listed.values()
+
+
+def test_intake_prints_counts_and_lists_ids_only_when_asked(cli_env) -> None:  # type: ignore[no-untyped-def]
     out = run(cli_env, "intake", str(EXAMPLES / "orders.csv")).stdout
-    assert "rows 13" in out and "needs_info" in out
-    again = run(cli_env, "intake", str(EXAMPLES / "orders.csv")).stdout
-    assert "new 0" in again and "dispatched 0" in again
+    assert "rows 13" in out
+    # Counts only: a 50,000-row export's IDs would fill the screen.
+    assert "needs_info 6 (--verbose lists them)" in out and "INV-0004" not in out
+    verbose = run(cli_env, "intake", "--verbose", str(EXAMPLES / "orders.csv")).stdout
+    assert "new 0" in verbose and "dispatched 0" in verbose
+    assert "needs_info 6: " in verbose and "INV-0004" in verbose
+    listed = json.loads(run(cli_env, "intake", "--json", str(EXAMPLES / "orders.csv")).stdout)
+    assert listed["rows"] == 13 and "INV-0004" in listed["needs_info"] and listed["gone"] == []
 
 
 @pytest.mark.parametrize(

@@ -130,7 +130,7 @@ def test_crm_sheet_holds_text_never_formulas_or_numbers(on_google: Deps, fake) -
     header, *data = rows
     by_id = {r[0]: dict(zip(header, r, strict=False)) for r in data}
     assert by_id["INV-0008"]["Nama Pembeli"] == "'" + _example("INV-0008")["Nama"]
-    assert by_id["INV-0001"]["No. WhatsApp"] == "081234567890"
+    assert by_id["INV-0001"]["No. WhatsApp"] == "+6281234567890"  # text: no quote shows before it
     assert all(isinstance(v, str) for r in data for v in r)
 
 

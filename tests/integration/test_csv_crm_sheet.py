@@ -79,10 +79,11 @@ def test_cells_a_spreadsheet_would_run_are_written_as_text(tmp_path: Path) -> No
     sheet.upsert([_row("INV-0001")])  # rewriting the file keeps the guard
 
     for cell in (c for row in _cells(path) for c in row):
-        assert not cell.startswith(("=", "+", "-", "@")), cell
+        # A bare phone number runs nothing and stays as written (see the test below).
+        assert not cell.startswith(("=", "+", "-", "@")) or cell == "+6285712345678", cell
     eight = next(r for r in sheet.rows() if r["ID Order"] == "INV-0008")
     assert eight["Nama Pembeli"] == '\'=HYPERLINK("http://evil.example/","Klik saya")'
-    assert eight["No. WhatsApp"] == "'+6285712345678"
+    assert eight["No. WhatsApp"] == "+6285712345678"
     assert eight["Catatan Tim"] == "'-2+3"
     assert eight["Dikerjakan oleh"] == "'@Bagus Pratama"
 
@@ -92,6 +93,13 @@ def test_a_phone_number_keeps_its_leading_zero(tmp_path: Path) -> None:
     CsvCrmSheet(path, HEADER).upsert([_row("INV-0001", **{"No. WhatsApp": "081234567890"})])
 
     assert _cells(path)[1][HEADER.index("No. WhatsApp")] == "081234567890"
+
+
+def test_a_phone_number_keeps_its_plus_without_a_quote(tmp_path: Path) -> None:
+    path = tmp_path / "crm.csv"
+    CsvCrmSheet(path, HEADER).upsert([_row("INV-0001", **{"No. WhatsApp": "+6281234567890"})])
+
+    assert _cells(path)[1][HEADER.index("No. WhatsApp")] == "+6281234567890"
 
 
 def test_a_sheet_with_other_columns_is_refused_and_left_as_it_was(tmp_path: Path) -> None:

@@ -13,7 +13,10 @@ import gspread
 import pytest
 
 from fulfil.config import load_crm_columns, load_source_columns
+from fulfil.core.catalogue import Catalogue
+from fulfil.core.crm_record import crm_fields
 from fulfil.core.intake import SourceRow, to_source_rows
+from fulfil.core.status import OrderStatus
 from fulfil.settings import PROJECT_CONFIGS
 from fulfil.testing.fake_google import FakeGoogle, Formula
 from integrations.crm.gsheet import CrmSheetError, GoogleCrmSheet
@@ -22,7 +25,7 @@ from integrations.google.retry import RetryPolicy
 from integrations.ports import AdapterError
 from integrations.source.gsheet import FormResponsesSource
 from tests.google_fixtures import FAST, SHOP_USER, fake, key_json  # noqa: F401  (fixtures)
-from tests.unit.builders import RESPONSES_HEADERS
+from tests.unit.builders import RESPONSES_HEADERS, order_in
 
 HEADER = load_crm_columns(PROJECT_CONFIGS).header
 HYPERLINK = '=HYPERLINK("https://drive.google.com/drive/folders/abc","bukti")'
@@ -136,12 +139,36 @@ def test_formula_and_number_looking_cells_land_as_the_text_a_person_typed(
     assert first["No. WhatsApp"] == "081234567890"
     assert (first["Jumlah"], first["Catatan Tim"]) == ("'-3", "'@admin")
     assert second["ID Order"] == long_id
-    assert (second["No. WhatsApp"], second["Jumlah"]) == ("'+6281234567890", "0012")
+    # Written RAW, the number stays text: its plus is kept, and no quote shows before it.
+    assert (second["No. WhatsApp"], second["Jumlah"]) == ("+6281234567890", "0012")
     cells = [c for r in _data(fake, key) for c in r]
     assert all(isinstance(c, str) for c in cells) and not any(isinstance(c, Formula) for c in cells)
 
     crm.upsert([_row(long_id, "done")])  # the long ID, read back as text, still matches
     assert [r[0] for r in _data(fake, key)] == ["INV-0001", long_id]
+
+
+@pytest.mark.parametrize(
+    ("phone_form", "shows"), [("international", "+6281234567890"), ("local", "081234567890")]
+)
+def test_the_crm_sheet_shows_the_buyers_normalised_number_as_text(
+    fake: FakeGoogle,  # noqa: F811
+    gc: gspread.Client,
+    catalogue: Catalogue,
+    phone_form: str,
+    shows: str,
+) -> None:
+    key = fake.add_spreadsheet("Toko CRM", {"CRM": [HEADER]})
+    crm = _crm(gc, key)
+    # The form's sheet had dropped the zero: the buyer's "0812…" arrived as 81234567890.
+    order = order_in(OrderStatus.RECORDED, phone_raw="81234567890", phone="+6281234567890")
+    fields = crm_fields(order, catalogue, phone_form=phone_form)
+
+    crm.upsert([{header: fields[name] for header, name in load_crm_columns(PROJECT_CONFIGS).columns.items()}])
+
+    (row,) = _data(fake, key)
+    assert dict(zip(HEADER, row, strict=False))["No. WhatsApp"] == shows  # text, as the cell shows it
+    assert crm.rows()[0]["No. WhatsApp"] == shows  # and read back as displayed (FORMATTED_VALUE)
 
 
 def test_call_budget_for_a_big_batch_and_for_one_order(fake: FakeGoogle, gc: gspread.Client) -> None:  # noqa: F811

@@ -153,6 +153,22 @@ def test_form_responses_are_found_by_key_row_and_answers(any_store) -> None:  # 
     assert [k.key for k in any_store.responses.with_answers(["ans"])] == ["k1"]
 
 
+def test_each_orders_origin_is_its_last_table_and_is_forgotten_on_request(any_store) -> None:  # type: ignore[no-untyped-def]
+    for order_id in ("O-1", "O-2", "O-3"):
+        any_store.save(_order(order_id))
+    origins = any_store.origins
+    origins.remember("pesanan.csv", ["O-1", "O-2"])
+    origins.remember("pesanan.csv", ["O-2"])  # read again: no second row
+    origins.remember("marketplace.csv", ["O-3", "O-2"])  # O-2's row moved
+    assert origins.ids_from("pesanan.csv") == {"O-1"}
+    assert origins.ids_from("marketplace.csv") == {"O-2", "O-3"}
+    origins.forget(["O-3", "O-9"])
+    assert origins.ids_from("marketplace.csv") == {"O-2"}
+    assert origins.ids_from("Form Responses 1 (Google Sheet)") == set()
+    origins.remember("pesanan.csv", [])
+    origins.forget([])
+
+
 def test_watched_ids_are_the_waiting_and_the_recently_changed(any_store) -> None:  # type: ignore[no-untyped-def]
     any_store.save(_order("G-1", S.DISPATCHED))
     any_store.save(_order("G-2", S.COMPLETED))

@@ -6,13 +6,15 @@ import csv
 import email
 import email.policy
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from fulfil.core.errors import NotAllowed
+from fulfil.core.errors import ConfigError, NotAllowed
 from fulfil.core.status import OrderStatus
+from fulfil.settings import load_settings
 from fulfil.usecases import admin, dispatch, pipeline, proofs
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.intake import IntakeReport, ingest, rows_of
@@ -245,7 +247,7 @@ def test_an_order_goes_from_proof_to_a_told_buyer_once(taken_in: Deps, home: Pat
     assert [p.name for p in one.accepted_proofs] == ["akun-gmail.csv"]
     (row,) = _crm_rows(taken_in, "INV-0001")
     assert row["Status"] == "completed"
-    assert row["No. WhatsApp"] == "081234567890"
+    assert row["No. WhatsApp"] == "+6281234567890"  # she wrote 081234567890: the same number
     assert row["Divisi"] == "Divisi Akun"
     assert row["Selesai"] == "23/11/2026 10:00 WIB"
     assert row["Pembeli Diberitahu"] == "23/11/2026 10:00 WIB"
@@ -348,7 +350,8 @@ def test_buyer_names_reach_the_crm_and_the_buyer_as_written(
     }
     raw = (home / "crm.csv").read_text(encoding="utf-8")
     cells = [c for row in csv.reader(io.StringIO(raw, newline="")) for c in row]
-    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+    # Only the WhatsApp numbers start with "+": digits, which no spreadsheet runs.
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@")) and not re.fullmatch(r"\+62\d+", c)]
     assert raw.count("=HYPERLINK") == raw.count("'=HYPERLINK") == 1
 
     (trang,) = _eml(home, "INV-0003", "completed")
@@ -360,6 +363,30 @@ def test_buyer_names_reach_the_crm_and_the_buyer_as_written(
         ("plain",)
     ).get_content().index("Halo")
     assert "Halo Rizky Ramadhan 🚀," in rizky.get_body(("plain",)).get_content()
+
+
+def test_a_shop_that_writes_numbers_with_a_0_gets_them_so_in_the_crm(
+    taken_in: Deps, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FULFIL_CRM_PHONE_FORMAT", "local")
+    taken_in.settings = load_settings()
+    _dispatch(taken_in)
+    _drop(home, "INV-0002", "followers.png", b"\x89PNG\r\n\x1a\n" + b"\x02" * 512)
+    _drop(home, "INV-0003", "landing-page.pdf", b"%PDF-1.7\n")
+
+    assert _run_all(taken_in) == ["INV-0002", "INV-0003"]
+
+    # Written +6285712345678 and 6281398765432 in the form: the same numbers, as the shop writes them.
+    assert _crm_rows(taken_in, "INV-0002")[0]["No. WhatsApp"] == "085712345678"
+    assert _crm_rows(taken_in, "INV-0003")[0]["No. WhatsApp"] == "081398765432"
+
+
+def test_a_crm_phone_format_the_sheet_cannot_write_is_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FULFIL_CRM_PHONE_FORMAT", "08")
+    with pytest.raises(ConfigError, match="FULFIL_CRM_PHONE_FORMAT"):
+        load_settings()
 
 
 def test_an_order_finished_after_its_deadline_is_marked_late_in_the_crm(taken_in: Deps, home: Path) -> None:
@@ -375,4 +402,4 @@ def test_an_order_finished_after_its_deadline_is_marked_late_in_the_crm(taken_in
     (row,) = _crm_rows(taken_in, "INV-0002")
     assert row["Terlambat"] == "ya"
     assert row["Selesai"] == "29/11/2026 12:00 WIB"
-    assert row["No. WhatsApp"] == "'+6285712345678"
+    assert row["No. WhatsApp"] == "+6285712345678"

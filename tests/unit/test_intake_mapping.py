@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fulfil.config import load_source_columns
-from fulfil.core.intake import MissingColumns, match_columns, to_source_rows
+from fulfil.core.intake import MissingColumns, match_columns, match_headers, to_source_rows
 from fulfil.core.validation import validate
 from fulfil.settings import PROJECT_CONFIGS
 from tests.conftest import NOW
@@ -198,3 +198,65 @@ def test_the_example_row_comes_through_valid(cols, catalogue):
     checked = validate(only.draft, catalogue, now=NOW, tz=TZ)
     assert checked.ok
     assert checked.quantity == 10
+
+
+# ----- headers written slightly differently -----
+
+
+def _with(headers: list[str], old: str, new: str) -> list[str]:
+    return [new if h == old else h for h in headers]
+
+
+@pytest.mark.parametrize("written", ["No WhatsApp", "no.whatsapp", "NO. WHATSAPP:", "No Whatsapp "])
+def test_a_phone_header_written_a_little_differently_is_named_with_the_line_to_add(cols, written):
+    headers = _with(FORM_HEADERS, "No. WhatsApp", written)
+
+    matched = match_headers(headers, cols.columns, cols.required)
+
+    assert "phone" not in matched.found  # never guessed into use: the shop decides
+    assert matched.warnings == [
+        f'{written} → did you mean "No. WhatsApp"? add it to configs/source_columns.yaml under phone'
+    ]
+
+
+def test_common_indonesian_and_english_alternatives_are_read_as_they_are(cols):
+    headers = ["Nama  Lengkap", "E-mail", "Nomor WhatsApp", "Kode Layanan", "Jumlah"]
+
+    matched = match_headers(headers, cols.columns, cols.required)
+
+    assert matched.found["buyer_name"] == "Nama  Lengkap"
+    assert matched.found["buyer_email"] == "E-mail"
+    assert matched.found["phone"] == "Nomor WhatsApp"
+    assert matched.warnings == []
+
+
+def test_a_required_header_written_differently_refuses_the_file_naming_the_near_match(cols):
+    headers = _with(_with(FORM_HEADERS, "Jumlah", "Jumlh"), "Email", "E mail")
+
+    with pytest.raises(MissingColumns) as caught:
+        rows_from(cols, headers, [form_row()])
+
+    message = str(caught.value)
+    assert message.startswith("the file lacks required column(s): 'Email', 'Jumlah' (it has: ")
+    assert 'E mail → did you mean "Email"? add it to configs/source_columns.yaml under buyer_email' in message
+    assert 'Jumlh → did you mean "Jumlah"? add it to configs/source_columns.yaml under quantity' in message
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        # Another column sharing a word is not taken for the missing one.
+        ["Nama Produk", "Email", "Kode Layanan", "Jumlah"],
+        ["Nama", "Alamat", "Kode Layanan", "Jumlah"],
+        ["Nama", "Email", "Kode Layanan", "Jumlah Bayar"],
+    ],
+)
+def test_a_different_column_is_not_offered_for_a_missing_one(cols, headers):
+    with pytest.raises(MissingColumns) as caught:
+        match_headers(headers, cols.columns, cols.required)
+    assert "did you mean" not in str(caught.value)
+
+
+def test_an_optional_column_simply_absent_gives_no_warning(cols):
+    headers = ["Nama", "Email", "Kode Layanan", "Jumlah", "Skor"]
+    assert match_headers(headers, cols.columns, cols.required).warnings == []

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from fulfil.core.cells import guard_formula, safe_display_name
+from fulfil.core.cells import guard_formula, safe_display_name, shown, without_bidi
 from fulfil.core.ids import clean_order_id, derive_order_id
 from fulfil.core.phone import normalise_phone
 
@@ -123,7 +123,9 @@ def test_clean_order_id_never_returns_a_dot_directory(raw):
     [
         "=SUM(A1:A9)",
         "=cmd|' /C calc'!A0",
-        "+6281234567890",
+        "+1+1",
+        "+6281234567890*2",
+        "+62 812-3456-7890",
         "-3",
         "@SUM(1)",
         "\t=1+1",
@@ -151,6 +153,12 @@ def test_guard_formula_quotes_what_a_sheet_would_run(value):
 )
 def test_guard_formula_leaves_plain_text_alone(value):
     assert guard_formula(value) == value
+
+
+@pytest.mark.parametrize("number", ["+6281234567890", "+6591234567", "+447911123456"])
+def test_a_phone_number_in_the_international_form_is_left_as_the_sheet_should_show_it(number):
+    # Digits after a plus run nothing anywhere; a quote before them would show in a RAW sheet.
+    assert guard_formula(number) == number
 
 
 # --- display names -------------------------------------------------------------------------------
@@ -203,3 +211,24 @@ def test_safe_display_name_keeps_a_name_at_the_limit():
 )
 def test_safe_display_name_keeps_ordinary_names(name):
     assert safe_display_name(name) == name
+
+
+# --- buyer text where it is shown ----------------------------------------------------------------
+
+
+def test_buyer_text_is_cut_where_it_is_shown_and_says_where_the_rest_is():
+    assert shown("Akun @budi.kopi", 1000) == "Akun @budi.kopi"
+    assert shown("x" * 1000, 1000) == "x" * 1000
+    assert shown("kata " * 300, 1000) == ("kata " * 200).rstrip() + "… (lihat pesanan / see the order)"
+
+
+@pytest.mark.parametrize("control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+                                     "\u2068", "\u2069", "\u200e", "\u200f", "\u061c"])  # fmt: skip
+def test_every_bidi_control_is_removed_from_buyer_text(control):
+    # "Siti<RLO>moc.liamg" would show reversed: an address or a name that is not what it says.
+    assert shown(f"Siti{control}moc.liamg", 100) == "Sitimoc.liamg"
+    assert without_bidi(f"a{control}b") == "ab"
+
+
+def test_arabic_and_emoji_buyer_text_stays_as_written():
+    assert shown("محمد 🚀 Đặng", 100) == "محمد 🚀 Đặng"

@@ -127,7 +127,24 @@ def test_admit_keeps_the_phone_as_written_beside_the_plus62_form(catalogue):
     assert order.phone_raw == "0812-3456-7890"
     assert order.phone_raw.startswith("0")
     assert order.phone == "+6281234567890"
-    assert crm_fields(order, catalogue)["phone"] == "0812-3456-7890"
+    # The CRM shows the one normalised number, in the form the shop chose.
+    assert crm_fields(order, catalogue)["phone"] == "+6281234567890"
+    assert crm_fields(order, catalogue, phone_form="local")["phone"] == "081234567890"
+
+
+@pytest.mark.parametrize(
+    ("written", "international", "local"),
+    [
+        ("81234567890", "+6281234567890", "081234567890"),  # a sheet dropped the zero
+        ("+62 812-3456-7890", "+6281234567890", "081234567890"),
+        ("+65 9123 4567", "+6591234567", "+6591234567"),  # not Indonesian: no 0 form
+        ("nomor saya 0812", "nomor saya 0812", "nomor saya 0812"),  # not a number: as written
+    ],
+)
+def test_the_crm_shows_the_normalised_phone_in_the_shops_form(catalogue, written, international, local):
+    order, _ = admitted(catalogue, phone=written)
+    assert crm_fields(order, catalogue)["phone"] == international
+    assert crm_fields(order, catalogue, phone_form="local")["phone"] == local
 
 
 @pytest.mark.parametrize(
@@ -249,7 +266,7 @@ def test_crm_row_reads_as_the_admin_expects(catalogue):
     order = order_in(S.COMPLETED, overdue=True, assignee="Agus Salim", received_at=NOW)
     row = crm_fields(order, catalogue)
     assert row["order_id"] == "INV-0001"
-    assert row["phone"] == "081234567890"
+    assert row["phone"] == "+6281234567890"
     assert row["division"] == "Divisi Akun"
     assert row["deadline"] == "30/11/2026 23:59 WIB"
     assert row["received_at"] == "23/11/2026 10:00 WIB"

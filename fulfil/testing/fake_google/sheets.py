@@ -254,6 +254,7 @@ class SheetsMixin(DriveStateMixin):
         body = req.json()
         work = copy.deepcopy(book)  # all or nothing, like Sheets
         replies: list[dict[str, Any]] = []
+        cells_moved = False  # rows or columns inserted or deleted: the file changed, as on Drive
         for n, request in enumerate(body.get("requests") or []):
             if len(request) != 1:
                 raise GoogleError(400, f"Invalid requests[{n}]: exactly one kind of request per entry.")
@@ -313,6 +314,7 @@ class SheetsMixin(DriveStateMixin):
                 else:
                     sheet.delete(span.get("dimension") or "ROWS", start, end)
                 replies.append({})
+                cells_moved = True
             elif kind == "updateSpreadsheetProperties":
                 props = params.get("properties") or {}
                 if "title" in props:
@@ -321,6 +323,8 @@ class SheetsMixin(DriveStateMixin):
             else:
                 raise GoogleError(400, f"Invalid requests[{n}]: the fake does not support {kind!r} requests.")
         self._books[book.id] = work
+        if cells_moved:
+            self._sheets_changed(work)
         if work.title != book.title and book.id in self._files:
             f = self._files[book.id]
             f.name = work.title
