@@ -21,7 +21,7 @@ from fulfil.usecases.responses import ResponseNamer
 from fulfil.usecases.stock import admit_with_stock
 from fulfil.usecases.unit_of_work import Decided, transact
 from fulfil.usecases.validating import checked, draft_of
-from integrations.ports import AdapterError, OrderSource, SourceTable, StaleOrder
+from integrations.ports import AdapterError, OrderSource, OutboxMessage, SourceTable, StaleOrder
 
 # Header names, file names and why a file was refused: never a buyer's answers.
 log = logging.getLogger("fulfil.intake")
@@ -187,28 +187,63 @@ def note_gone(svc: Deps, read: SourceRead) -> list[str]:
     return gone
 
 
+# Rows taken per batch: their known orders read in one query, their new orders saved in one
+# transaction (a commit per order was most of a big import's time; a crash loses one batch at
+# most, which the rerun takes in again, by ID).
+BATCH = 200
+
+
 def ingest(svc: Deps, rows: list[SourceRow], progress: Callable[[int], None] | None = None) -> IntakeReport:
     report = IntakeReport(rows=len(rows))
-    known = {o.order_id: o for o in svc.store.get_many(r.draft.order_id for r in rows)}
-    for row in rows:
-        outcome = _ingest_one(svc, row, known.get(row.draft.order_id))
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        report.order_ids.append(row.draft.order_id)
-        if row.verdict == Verdict.EDITED:
-            report.edited += 1
-        elif row.verdict == Verdict.DUPLICATE and outcome == "new":
-            report.held_duplicates.append(row.draft.order_id)
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        known = {o.order_id: o for o in svc.store.get_many(r.draft.order_id for r in chunk)}
+        outcomes = _ingest_batch(svc, chunk, known)
+        for row, outcome in zip(chunk, outcomes, strict=True):
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            report.order_ids.append(row.draft.order_id)
+            if row.verdict == Verdict.EDITED:
+                report.edited += 1
+            elif row.verdict == Verdict.DUPLICATE and outcome == "new":
+                report.held_duplicates.append(row.draft.order_id)
         if progress:
-            progress(1)
-    # After the orders exist: the next read finds each response by its key.
-    svc.store.responses.remember([r.response.of_order(r.draft.order_id) for r in rows if r.response])
+            progress(len(chunk))
+        # After the orders exist: the next read finds each response by its key.
+        svc.store.responses.remember([r.response.of_order(r.draft.order_id) for r in chunk if r.response])
     return report
+
+
+def _ingest_batch(svc: Deps, chunk: list[SourceRow], known: dict[str, Order]) -> list[str]:
+    """Each row's outcome; the batch's new orders written together, or, when a concurrent run
+    wrote one of them first, one by one (that one then taken as an update)."""
+    outcomes: list[str] = []
+    new: list[tuple[int, Order, list[OutboxMessage]]] = []
+    for row in chunk:
+        if row.draft.order_id in known:
+            outcomes.append(_ingest_one(svc, row, known[row.draft.order_id]))
+        else:
+            order, messages = _new_order(svc, row)
+            new.append((len(outcomes), order, messages))
+            outcomes.append("new")
+    if not new:
+        return outcomes
+    try:
+        svc.store.save_many([(order, messages) for _, order, messages in new])
+    except StaleOrder:
+        for at, order, messages in new:
+            try:
+                svc.store.save(order, messages)
+            except StaleOrder:  # another run created it a moment ago: an update of its order
+                outcomes[at] = _ingest_one(svc, chunk[at], svc.store.find(order.order_id))
+    crash_point("after-intake-commit")
+    return outcomes
 
 
 def _ingest_one(svc: Deps, row: SourceRow, existing: Order | None) -> str:
     if existing is None:
+        order, messages = _new_order(svc, row)
         try:
-            _create(svc, row)
+            svc.store.save(order, messages)
             return "new"
         except StaleOrder:
             pass  # another run created it a moment ago: treat it as an update below
@@ -261,7 +296,8 @@ def _ingest_one(svc: Deps, row: SourceRow, existing: Order | None) -> str:
     return outcome
 
 
-def _create(svc: Deps, row: SourceRow) -> None:
+def _new_order(svc: Deps, row: SourceRow) -> tuple[Order, list[OutboxMessage]]:
+    """A row not seen before as an order, admitted, with its messages: not saved yet."""
     now = svc.clock()
     received_at = now
     if row.draft.submitted_at:
@@ -288,8 +324,7 @@ def _create(svc: Deps, row: SourceRow) -> None:
         kinds = hold_as_duplicate(order, row.draft, checked(svc, row.draft), row.other_order, at=now)
     else:
         kinds = _admit(svc, order, row)
-    svc.store.save(order, outbox_messages(svc, order, kinds))
-    crash_point("after-intake-commit")
+    return order, outbox_messages(svc, order, kinds)
 
 
 def _admit(svc: Deps, order: Order, row: SourceRow) -> list[MessageKind]:

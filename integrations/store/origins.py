@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from integrations.store.batches import chunks
 from integrations.store.tables import order_origins as t
-
-_CHUNK = 500  # bound the IN (...) lists: SQLite allows a few thousand parameters
-
-
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 class RowOriginBook:
@@ -48,5 +42,5 @@ class RowOriginBook:
         if not ids:
             return
         with self.engine.begin() as conn:
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 conn.execute(delete(t).where(t.c.order_id.in_(chunk)))

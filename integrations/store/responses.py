@@ -10,15 +10,9 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.sql import ColumnElement
 
 from fulfil.core.identity import KnownResponse
+from integrations.store.batches import chunks
 from integrations.store.claims import insert_or_skip
 from integrations.store.tables import form_responses as t
-
-_CHUNK = 500  # bound the IN (...) lists: SQLite allows a few thousand parameters
-
-
-def _chunks(values: Sequence[object]) -> Iterable[Sequence[object]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 class FormResponseBook:
@@ -29,7 +23,7 @@ class FormResponseBook:
         wanted = sorted(set(values), key=str)
         found: list[KnownResponse] = []
         with self.engine.connect() as conn:
-            for chunk in _chunks(wanted):
+            for chunk in chunks(wanted):
                 for r in conn.execute(select(t).where(column.in_(chunk))).mappings():
                     key, order, row = r["response_key"], r["order_id"], r["row_number"]
                     found.append(KnownResponse(key, order, row, r["buyer"], r["answers"]))

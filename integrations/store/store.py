@@ -45,6 +45,7 @@ from fulfil.core.order import (
 from fulfil.core.status import IN_CRM, OrderStatus
 from integrations.ports import FAILED, PENDING, SENDING, SENT, UNSURE, OutboxMessage, QueuedTrace, StaleOrder
 from integrations.store import claims, migrate
+from integrations.store.batches import chunks
 from integrations.store.invoices import InvoiceBook
 from integrations.store.origins import RowOriginBook
 from integrations.store.responses import FormResponseBook
@@ -168,7 +169,7 @@ class OrderStore:
             if among is None:
                 return list(conn.execute(query.order_by(orders.c.order_id)).scalars())
             found: builtins.list[str] = []
-            for chunk in _chunks(list(among), 500):
+            for chunk in chunks(list(among)):
                 found.extend(conn.execute(query.where(orders.c.order_id.in_(chunk))).scalars())
             return sorted(found)
 
@@ -185,7 +186,7 @@ class OrderStore:
             ids = [r["order_id"] for r in rows]
             entries: dict[str, list[HistoryEntry]] = {i: [] for i in ids}
             if ids:
-                for chunk in _chunks(ids, 500):
+                for chunk in chunks(ids):
                     hq = (
                         select(history)
                         .where(history.c.order_id.in_(chunk))
@@ -283,7 +284,7 @@ class OrderStore:
         wanted = sorted(set(digests))
         found: dict[str, str] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(wanted, 500):
+            for chunk in chunks(wanted):
                 q = select(goods.c.digest, goods.c.order_id).where(goods.c.digest.in_(chunk))
                 found.update({r.digest: r.order_id for r in conn.execute(q)})
         return found
@@ -459,7 +460,7 @@ class OrderStore:
         """When each of these orders' `kind` message was sent, in one query per 500 orders."""
         found: dict[str, datetime] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(list(order_ids), 500):
+            for chunk in chunks(list(order_ids)):
                 q = select(outbox.c.order_id, outbox.c.sent_at).where(
                     outbox.c.order_id.in_(chunk), outbox.c.kind == kind, outbox.c.sent_at.is_not(None)
                 )
@@ -593,11 +594,6 @@ _UPDATE_ORDER = (
 )
 
 
-def _chunks(items: builtins.list[str], size: int) -> Iterable[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _to_row(order: Order) -> dict:
     return {
         "order_id": order.order_id,
@@ -705,11 +701,11 @@ def _hold_goods(conn: Connection, order_id: str, held: frozenset[str]) -> None:
     """Make the goods ledger say what the order holds now; StaleOrder when another order got
     some of it first (a concurrent writer's rows become visible once it commits)."""
     stored = set(conn.execute(select(goods.c.digest).where(goods.c.order_id == order_id)).scalars())
-    for chunk in _chunks(sorted(stored - held), 500):
+    for chunk in chunks(sorted(stored - held)):
         conn.execute(delete(goods).where(goods.c.order_id == order_id, goods.c.digest.in_(chunk)))
     new = sorted(held - stored)
     dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for chunk in _chunks(new, 500):
+    for chunk in chunks(new):
         conn.execute(
             dialect.insert(goods).on_conflict_do_nothing(),
             [{"digest": d, "order_id": order_id} for d in chunk],
