@@ -8,10 +8,16 @@ from fulfil.usecases.deps import Deps
 from fulfil.usecases.summary import order_rows
 from tasks._runtime import step_task
 
+# The UI shows a table this long at most: a 50,000-row import's table would be unreadable there
+# (and load every order into memory); `fulfil orders list` has them all.
+SUMMARY_ROWS = 500
+
 
 @step_task("publish-summary")
 def publish_summary(deps: Deps, order_ids: list[str], title: str) -> None:
-    rows = order_rows(deps, order_ids)
+    rows = order_rows(deps, order_ids[:SUMMARY_ROWS])
+    if len(order_ids) > SUMMARY_ROWS:
+        title += f" (the first {SUMMARY_ROWS} of {len(order_ids):,}; `fulfil orders list` shows them all)"
     create_table_artifact(
         table=[
             {k: r[k] for k in ("order_id", "service_code", "status", "overdue", "last_comment")} for r in rows
