@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from fulfil.core.order import Order
 from fulfil.core.pipeline import Step, dispatch, next_step
@@ -15,14 +15,23 @@ from integrations.ports import ProofFolderSpec, StaleOrder
 
 
 def ready_to_dispatch(svc: Deps, order_ids: Iterable[str] | None = None) -> list[str]:
-    orders = svc.store.list(EDITABLE) if order_ids is None else svc.store.get_many(order_ids)
+    if order_ids is None:
+        orders: Iterable[Order] = svc.store.list(EDITABLE)
+    else:
+        orders = _in_batches(svc, list(order_ids))
     return [o.order_id for o in orders if next_step(o, svc.catalogue.get(o.service_code)) == Step.DISPATCH]
+
+
+def _in_batches(svc: Deps, order_ids: list[str]) -> Iterator[Order]:
+    """The orders, a batch at a time: a big import's are not all in memory at once."""
+    for start in range(0, len(order_ids), BATCH):
+        yield from svc.store.get_many(order_ids[start : start + BATCH])
 
 
 def open_proof_folders(svc: Deps, order_ids: list[str]) -> dict[str, str]:
     """Find or create each order's proof folder (a rerun finds the one it made); return links."""
     links: dict[str, str] = {}
-    for order in svc.store.get_many(order_ids):
+    for order in _in_batches(svc, order_ids):
         service = svc.catalogue.get(order.service_code)
         if service is None:
             continue

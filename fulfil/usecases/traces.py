@@ -115,22 +115,24 @@ def trace_run(svc: Deps, mark: int, run_label: str) -> RunTrace:
     since = mark if sent is None else min(int(sent), mark)
     first_new = svc.store.changed_since(mark, upto)
     first_unsent = first_new if since == mark else svc.store.changed_since(since, upto)
-    orders = svc.store.get_many(first_unsent)
     svc.store.queue_traces(first_new, run_label)
-    changes = [
-        change_of(svc, o, o.history[first_new[o.order_id] :]) for o in orders if o.order_id in first_new
-    ]
-    namespace = events_namespace(svc) if orders else UUID(int=0)
+    namespace = events_namespace(svc) if first_unsent else UUID(int=0)
+    changes: list[OrderChange] = []
     events: list[OrderEvent] = []
-    for order in orders:
-        service = svc.catalogue.get(order.service_code)
-        events += order_events(
-            order,
-            first_unsent[order.order_id],
-            division=service.division if service else "",
-            namespace=namespace,
-            run_from=first_new.get(order.order_id, len(order.history)),
-        )
+    ids = list(first_unsent)
+    # A few hundred orders in memory at a time: a big import changes tens of thousands.
+    for start in range(0, len(ids), 500):
+        for order in svc.store.get_many(ids[start : start + 500]):
+            if order.order_id in first_new:
+                changes.append(change_of(svc, order, order.history[first_new[order.order_id] :]))
+            service = svc.catalogue.get(order.service_code)
+            events += order_events(
+                order,
+                first_unsent[order.order_id],
+                division=service.division if service else "",
+                namespace=namespace,
+                run_from=first_new.get(order.order_id, len(order.history)),
+            )
     return RunTrace(changes, events, upto)
 
 
