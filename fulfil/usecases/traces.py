@@ -325,14 +325,28 @@ def trace_of(
     )
 
 
+# Prefect refuses a run's state change when its event would relate more than 100 resources (one
+# per tag): a run tagged with every order of a big import could then never finish. Past these
+# many orders a run is tagged by service and division only, and named with its first orders.
+ORDERS_TAGGED = 40
+ORDERS_NAMED = 40
+
+
 def run_name(base: str, order_ids: Iterable[str]) -> str:
     """`watch-proofs · INV-0001 INV-0007`: the UI's search matches any part of a run's name."""
-    ids = " ".join(i for i in order_ids if i not in base)
-    return f"{base} · {ids}" if ids else base
+    ids = [i for i in order_ids if i not in base]
+    shown = " ".join(ids[:ORDERS_NAMED])
+    if len(ids) > ORDERS_NAMED:
+        shown += f" +{len(ids) - ORDERS_NAMED:,}"
+    return f"{base} · {shown}" if shown else base
 
 
 def run_tags(changes: Iterable[OrderChange]) -> list[str]:
-    return sorted({tag for c in changes for tag in c.tags})
+    tags = {tag for c in changes for tag in c.tags}
+    orders = {tag for tag in tags if tag.startswith("order:")}
+    if len(orders) > ORDERS_TAGGED:
+        tags -= orders
+    return sorted(tags)
 
 
 def _link(url: str) -> str:

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fulfil.core.trace import HIDDEN, artifact_key, markdown_cell, redact
+from fulfil.usecases.traces import OrderChange, run_name, run_tags
 
 
 def test_an_artifact_key_is_the_order_id_in_prefects_alphabet() -> None:
@@ -42,3 +43,32 @@ def test_a_hostile_file_name_shows_as_text_in_a_markdown_table() -> None:
     # Every character Markdown or HTML would act on is escaped, and the row stays one line.
     assert re.search(r"(?<!\\)[<>|\[\]]", cell) is None
     assert "\n" not in cell and "bukti" in cell
+
+
+def _changed(n: int) -> list[OrderChange]:
+    return [
+        OrderChange(f"INV-{i:05d}", (f"order:INV-{i:05d}", "service:GMAIL-BARU", "division:akun"), "")
+        for i in range(n)
+    ]
+
+
+def test_a_run_of_a_few_orders_is_tagged_and_named_with_each() -> None:
+    changes = _changed(3)
+    assert run_tags(changes) == [
+        "division:akun",
+        "order:INV-00000",
+        "order:INV-00001",
+        "order:INV-00002",
+        "service:GMAIL-BARU",
+    ]
+    assert run_name("intake", [c.order_id for c in changes]) == "intake · INV-00000 INV-00001 INV-00002"
+
+
+def test_a_big_imports_run_stays_within_what_prefect_accepts_for_a_state_change() -> None:
+    # The server refuses a state change relating more than 100 resources (one per tag): a run
+    # tagged with 50,000 orders failed its last transition with a 500 and never finished.
+    changes = _changed(50_000)
+    assert run_tags(changes) == ["division:akun", "service:GMAIL-BARU"]
+    name = run_name("intake", [c.order_id for c in changes])
+    assert name.startswith("intake · INV-00000 INV-00001") and name.endswith(" +49,960")
+    assert len(name) < 600
