@@ -1124,7 +1124,7 @@ class Waiting:
     def _insert(self, numbers: range) -> None:
         from sqlalchemy import insert
 
-        from integrations.store.store import _to_row
+        from integrations.store.order_writes import _to_row
         from integrations.store.tables import history, orders
 
         now = datetime.now(UTC)

@@ -56,44 +56,53 @@ def publish_order_traces(deps: Deps, mark: int) -> int:
     task_run = context.task_run
     flow_run_id = task_run.flow_run_id
     assert flow_run_id is not None, "publish-order-traces runs inside a flow"
-    trace = uc.trace_run(svc, mark, f"{base} ({str(flow_run_id)[:8]})")
+    plan = uc.begin_trace(svc, mark, f"{base} ({str(flow_run_id)[:8]})")
     logger = get_run_logger()
-    for change in trace.changes[:STORIES_LOGGED]:
-        logger.info(change.story)
-    if len(trace.changes) > STORIES_LOGGED:
-        # A big import's every order in the run's log would be tens of thousands of API writes.
-        logger.info(
-            f"… and {len(trace.changes) - STORIES_LOGGED:,} more orders changed "
-            "(their events and artifacts say how)"
-        )
+    # Artifacts first: the server stores events after taking them, and its writes would slow
+    # the artifact writes.
     claimed = uc.claim_traces(svc, svc.settings.order_artifacts_per_run)
-    outcome = run_coro_as_sync(_write(trace, claimed, flow_run_id, task_run.id))
-    assert outcome is not None
-    failed, unsent, again = outcome
+    failed = run_coro_as_sync(_write_artifacts(claimed, flow_run_id, task_run.id)) if claimed else 0
     if failed:
         # The orders moved and their history is in the store; only the UI's copy is short.
         logger.warning(f"{failed} of {len(claimed)} order artifacts could not be written")
+    # Then each part's stories and events, a few hundred orders at a time: a big import's are
+    # never all in memory. What the run's name and tags need is kept: IDs and tags.
+    changed: list[uc.OrderChange] = []
+    events = unsent = 0
+    again = False
+    for part in uc.trace_parts(svc, plan):
+        for change in part.changes[: max(0, STORIES_LOGGED - len(changed))]:
+            logger.info(change.story)
+        changed += [uc.OrderChange(c.order_id, c.tags, "") for c in part.changes]
+        if part.events:
+            outcome = run_coro_as_sync(_send_events(part.events, flow_run_id))
+            assert outcome is not None
+            events += len(part.events)
+            unsent += outcome[0]
+            again = again or outcome[1]
+    if len(changed) > STORIES_LOGGED:
+        # A big import's every order in the run's log would be tens of thousands of API writes.
+        logger.info(
+            f"… and {len(changed) - STORIES_LOGGED:,} more orders changed "
+            "(their events and artifacts say how)"
+        )
+    if changed:
+        run_coro_as_sync(_name_and_tag(flow_run_id, changed))
     if unsent:
         later = "the next run sends them again" if again else "the server refused them"
-        logger.warning(f"{unsent} of {len(trace.events)} order events could not be sent; {later}")
+        logger.warning(f"{unsent} of {events} order events could not be sent; {later}")
     if not again:
-        uc.events_sent(svc, trace.events_upto)
-    if trace.events:
-        logger.info(f"{len(trace.events) - unsent} order events sent (fulfil.order.<id> in the event feed)")
+        uc.events_sent(svc, plan.events_upto)
+    if events:
+        logger.info(f"{events - unsent} order events sent (fulfil.order.<id> in the event feed)")
     waiting = svc.store.trace_backlog_size()
     if waiting:
         logger.info(f"{waiting} order artifact versions wait for the next runs")
     return waiting
 
 
-async def _write(
-    trace: uc.RunTrace,
-    claimed: list[uc.OrderTrace],
-    flow_run_id: UUID,
-    task_run_id: UUID,
-) -> tuple[int, int, bool]:
-    """Rename and tag the run, write the artifact versions, send the events: the artifacts that
-    failed, the events that failed, and whether those may go through on a later try."""
+async def _write_artifacts(claimed: list[uc.OrderTrace], flow_run_id: UUID, task_run_id: UUID) -> int:
+    """Write the artifact versions, a few at a time; how many failed."""
     gate = asyncio.Semaphore(IN_FLIGHT)
     async with get_client() as client:
 
@@ -114,25 +123,25 @@ async def _write(
                     return False
                 return True
 
-        if not trace.changes and not trace.events and not claimed:
-            return 0, 0, False
-        run = await client.read_flow_run(flow_run_id)
-        name = uc.run_name(run.name, [c.order_id for c in trace.changes])
-        if trace.changes:
-            await client.update_flow_run(
-                flow_run_id, name=name, tags=sorted(set(run.tags) | set(uc.run_tags(trace.changes)))
-            )
         written = await asyncio.gather(*(one(t) for t in claimed))
-        # Last: the server stores events after taking them, and its writes would slow the
-        # artifact writes above. One related resource (each costs the server ~0.25 ms an event),
-        # without its name: a big run's name lists every order it changed, and the UI shows the
-        # run's name from its ID.
-        run_link = {
-            "prefect.resource.id": f"prefect.flow-run.{flow_run_id}",
-            "prefect.resource.role": "flow-run",
-        }
-        unsent, again = await send_events(client, trace.events, [run_link])
-    return written.count(False), unsent, again
+    return written.count(False)
+
+
+async def _send_events(events: list[uc.OrderEvent], flow_run_id: UUID) -> tuple[int, bool]:
+    # One related resource (each costs the server ~0.25 ms an event), without its name: a big
+    # run's name lists its first orders, and the UI shows the run's name from its ID.
+    run_link = {"prefect.resource.id": f"prefect.flow-run.{flow_run_id}", "prefect.resource.role": "flow-run"}
+    async with get_client() as client:
+        return await send_events(client, events, [run_link])
+
+
+async def _name_and_tag(flow_run_id: UUID, changed: list[uc.OrderChange]) -> None:
+    async with get_client() as client:
+        run = await client.read_flow_run(flow_run_id)
+        name = uc.run_name(run.name, [c.order_id for c in changed])
+        await client.update_flow_run(
+            flow_run_id, name=name, tags=sorted(set(run.tags) | set(uc.run_tags(changed)))
+        )
 
 
 async def send_events(

@@ -51,13 +51,20 @@ def _parse_when(text: str, tz: str) -> tuple[datetime, bool]:
     if serial is not None:
         return serial
     zone = ZoneInfo(tz)
-    for fmt in _DATETIME_FORMATS:
+    # Only the formats that can match are tried (a failed strptime is costly, and a big import
+    # reads two dates a row): a time comes after a space or a T, and each form has one separator.
+    timed = " " in raw or "T" in raw
+    for fmt in _DATETIME_FORMATS if timed else ():
+        if fmt[2] not in raw:
+            continue
         try:
             local = datetime.strptime(raw, fmt)
         except ValueError:
             continue
         return local.replace(tzinfo=zone).astimezone(UTC), True
-    for fmt in _DATE_FORMATS:
+    for fmt in () if timed else _DATE_FORMATS:
+        if fmt[2] not in raw:
+            continue
         try:
             day = datetime.strptime(raw, fmt).date()
         except ValueError:

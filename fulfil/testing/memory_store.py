@@ -425,9 +425,11 @@ class MemoryStore:
                 self._outbox[i].update(state=SENDING, claimed_by=owner, claim_expires=now + claims.LEASE)
             return [self._as_message(i) for i in ids]
 
-    def start_attempt(self, message_id: int, owner: str) -> bool:
+    def start_attempt(self, message_id: int, owner: str, sent: tuple[int, datetime] | None = None) -> bool:
         now = _now()
         with self._lock:
+            if sent is not None:
+                self.mark_sent(sent[0], sent[1], owner)
             m = self._outbox.get(message_id)
             if m is None or m["attempt_started"] is not None or not self._held(m, owner):
                 return False

@@ -121,15 +121,29 @@ def send_pending(svc: Deps) -> SendReport:
         report.unsure.append(f"{msg.order_id}/{msg.kind}")
         _note_failure(svc, msg.id, msg.order_id, msg.kind, UNSURE_WHY.format(id=msg.id), unsure=True)
     last = 0  # queued later than what this pass tried: an alert about one of them, say
-    while batch := svc.store.claim_messages(owner, after_id=last):
-        last = max(m.id for m in batch)
-        for msg in batch:
-            _send_one(svc, msg, owner, report)
+    handed: OutboxMessage | None = None  # handed to its channel, to be marked with the next start
+    try:
+        while batch := svc.store.claim_messages(owner, after_id=last):
+            last = max(m.id for m in batch)
+            for msg in batch:
+                handed = _send_one(svc, msg, owner, report, handed)
+    finally:  # whatever stopped the pass, what was handed over is marked sent
+        if handed is not None:
+            _mark_sent(svc, handed, owner, report)
     return report
 
 
-def _send_one(svc: Deps, msg: OutboxMessage, owner: str, report: SendReport) -> None:
-    label = f"{msg.order_id}/{msg.kind}"
+def _send_one(
+    svc: Deps, msg: OutboxMessage, owner: str, report: SendReport, handed: OutboxMessage | None
+) -> OutboxMessage | None:
+    """Hand `msg` to its channel and return it, to be marked sent with the next message's start
+    (one commit a message, not two: a 50,000-order import sends 100,000); None if it was not
+    sent. `handed`, the message sent just before, is marked first, whatever happens to this one."""
+    if handed is not None and msg.attachments:
+        # Attaching files reads them and may number an invoice: the message sent before does
+        # not wait through that unmarked (a death there would leave it "unsure").
+        _mark_sent(svc, handed, owner, report)
+        handed = None
     try:  # a channel taken out of the settings fails the message here, with the reason
         envelope = Envelope(
             msg.order_id,
@@ -141,21 +155,40 @@ def _send_one(svc: Deps, msg: OutboxMessage, owner: str, report: SendReport) -> 
             channel=msg.channel,
             attachments=_attachments(svc, msg),
         )
-        if not svc.store.start_attempt(msg.id, owner):
-            return  # its claim ran out and another sender took it over: theirs to send
-        svc.sender_for(msg.channel).send(envelope)
+        sender = svc.sender_for(msg.channel)
     except AdapterError as exc:
-        # A temporary failure is retried on later passes, but not for ever.
-        permanent = not exc.retryable or msg.attempts + 1 >= MAX_ATTEMPTS
-        svc.store.mark_failed(msg.id, str(exc), permanent=permanent, owner=owner)
-        (report.failed if permanent else report.retry_later).append(label)
-        report.errors[label] = str(exc)
-        if permanent:
-            _note_failure(svc, msg.id, msg.order_id, msg.kind, str(exc))
-        return
+        if handed is not None:
+            _mark_sent(svc, handed, owner, report)
+        _failed(svc, msg, owner, report, exc)
+        return None
+    started = svc.store.start_attempt(msg.id, owner, (handed.id, svc.clock()) if handed else None)
+    if handed is not None:
+        report.sent.append(f"{handed.order_id}/{handed.kind}")
+    if not started:
+        return None  # its claim ran out and another sender took it over: theirs to send
+    try:
+        sender.send(envelope)
+    except AdapterError as exc:
+        _failed(svc, msg, owner, report, exc)
+        return None
     crash_point("after-send-before-mark")
+    return msg
+
+
+def _mark_sent(svc: Deps, msg: OutboxMessage, owner: str, report: SendReport) -> None:
     svc.store.mark_sent(msg.id, svc.clock(), owner=owner)
-    report.sent.append(label)
+    report.sent.append(f"{msg.order_id}/{msg.kind}")
+
+
+def _failed(svc: Deps, msg: OutboxMessage, owner: str, report: SendReport, exc: AdapterError) -> None:
+    # A temporary failure is retried on later passes, but not for ever.
+    label = f"{msg.order_id}/{msg.kind}"
+    permanent = not exc.retryable or msg.attempts + 1 >= MAX_ATTEMPTS
+    svc.store.mark_failed(msg.id, str(exc), permanent=permanent, owner=owner)
+    (report.failed if permanent else report.retry_later).append(label)
+    report.errors[label] = str(exc)
+    if permanent:
+        _note_failure(svc, msg.id, msg.order_id, msg.kind, str(exc))
 
 
 def _attachments(svc: Deps, msg: OutboxMessage) -> tuple[Attachment, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +22,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.sql import ColumnElement
@@ -47,6 +45,7 @@ from integrations.ports import FAILED, PENDING, SENDING, SENT, UNSURE, OutboxMes
 from integrations.store import claims, migrate
 from integrations.store.batches import chunks
 from integrations.store.invoices import InvoiceBook
+from integrations.store.order_writes import write_orders
 from integrations.store.origins import RowOriginBook
 from integrations.store.responses import FormResponseBook
 from integrations.store.stock import StockBook
@@ -272,8 +271,7 @@ class OrderStore:
         batch = [(order, list(messages)) for order, messages in changes]
         try:
             with self.engine.begin() as conn:
-                for order, messages in batch:
-                    _write(conn, order, messages, now)
+                write_orders(conn, batch, now)
         except IntegrityError as exc:
             # A concurrent insert of the same order ID or message key: the other writer won.
             raise StaleOrder(f"order {batch[0][0].order_id} was written by another run") from exc
@@ -339,15 +337,17 @@ class OrderStore:
             taken = conn.execute(claim).mappings()
             return sorted((_to_message(r) for r in taken), key=lambda m: m.id)
 
-    def start_attempt(self, message_id: int, owner: str) -> bool:
+    def start_attempt(self, message_id: int, owner: str, sent: tuple[int, datetime] | None = None) -> bool:
         """Record, before the message is handed to its channel, that `owner` is doing so now; false
-        (send nothing) when its claim was lost to another sender meanwhile."""
+        (send nothing) when its claim was lost to another sender meanwhile. `sent`: the message
+        `owner` handed over just before, marked sent in the same transaction (one commit a
+        message in a long pass, not two)."""
         now = _now()
         with self.engine.begin() as conn:
+            if sent is not None:
+                _mark_sent(conn, sent[0], sent[1], owner)
             started = conn.execute(
-                update(outbox)
-                .where(outbox.c.id == message_id, outbox.c.attempt_started.is_(None), *_held_by(owner))
-                .values(attempt_started=now, claim_expires=now + claims.LEASE)
+                _START_ATTEMPT, {"_id": message_id, "_owner": owner, "now": now, "until": now + claims.LEASE}
             )
             return started.rowcount == 1
 
@@ -392,30 +392,7 @@ class OrderStore:
     def mark_sent(self, message_id: int, at: datetime, owner: str | None = None) -> None:
         """Mark a message sent (by its claim's `owner`, when given): never undone."""
         with self.engine.begin() as conn:
-            marked = conn.execute(
-                update(outbox)
-                .where(outbox.c.id == message_id, *_held_by(owner))
-                .values(state=SENT, sent_at=at, attempts=outbox.c.attempts + 1, error="", claim_expires=None)
-            )
-            if marked.rowcount == 0:
-                return  # the claim ran out and another sender took the message over
-            told = conn.execute(
-                select(outbox.c.order_id, outbox.c.kind).where(outbox.c.id == message_id)
-            ).first()
-            if told is not None:
-                conn.execute(
-                    update(history)
-                    .where(history.c.order_id == told.order_id, history.c.awaits == told.kind)
-                    .values(notified=True, awaits=None)
-                )
-            # The CRM row shows when the buyer was told. The version moves too, so a sync that
-            # read the order before this cannot clear the flag.
-            order_id = select(outbox.c.order_id).where(outbox.c.id == message_id).scalar_subquery()
-            conn.execute(
-                update(orders)
-                .where(orders.c.order_id == order_id, orders.c.status.in_([str(s) for s in IN_CRM]))
-                .values(crm_dirty=True, version=orders.c.version + 1)
-            )
+            _mark_sent(conn, message_id, at, owner)
 
     # ----- the CRM projection -----
 
@@ -514,126 +491,6 @@ class OrderStore:
                 conn.execute(insert(cursors).values(name=name, value=value))
 
 
-def _write(conn: Connection, order: Order, messages: list[OutboxMessage], now: datetime) -> None:
-    """One order's part of a save (see OrderStore.save_many)."""
-    values = _to_row(order)
-    # Values as execute() parameters, not .values(...): the statement is then the same
-    # each time and SQLAlchemy compiles it once (.values per call cost ~1 ms an order).
-    if order.version == 0:
-        conn.execute(_INSERT_ORDER, {**values, "version": 1, "updated_at": now})
-        known = 0
-    else:
-        result = conn.execute(
-            _UPDATE_ORDER,
-            {
-                **values,
-                "version": order.version + 1,
-                "updated_at": now,
-                "_id": order.order_id,
-                "_version": order.version,
-            },
-        )
-        if result.rowcount != 1:
-            raise StaleOrder(f"order {order.order_id} was changed by another run")
-        known = conn.execute(
-            select(func.count()).select_from(history).where(history.c.order_id == order.order_id)
-        ).scalar_one()
-    new_entries = order.history[known:]
-    awaited = _awaited(conn, messages, order.order_id)
-    told_at = max((i for i, h in enumerate(new_entries) if h.notified), default=-1)
-    if new_entries:
-        conn.execute(
-            insert(history),
-            [
-                {
-                    "order_id": order.order_id,
-                    "seq": known + i,
-                    "status": str(h.status),
-                    "comment": h.comment,
-                    "actor": h.actor,
-                    # The entry that told the buyer waits for its message's delivery.
-                    "notified": h.notified and not (i == told_at and awaited),
-                    "awaits": awaited if i == told_at and awaited else None,
-                    "at": h.at,
-                }
-                for i, h in enumerate(new_entries)
-            ],
-        )
-    if order.deliverables:
-        _hold_goods(conn, order.order_id, order.goods_held())
-    for msg in messages:
-        exists = conn.execute(
-            select(outbox.c.id).where(outbox.c.order_id == msg.order_id, outbox.c.kind == msg.kind)
-        ).first()
-        if exists is None:
-            conn.execute(
-                _INSERT_MESSAGE,
-                {
-                    "order_id": msg.order_id,
-                    "kind": msg.kind,
-                    "recipient": msg.recipient,
-                    "channel": msg.channel,
-                    "attachments": list(msg.attachments),
-                    "subject": msg.subject,
-                    "body": msg.body,
-                    "state": PENDING,
-                    "attempts": 0,
-                    "error": "",
-                    "created_at": now,
-                },
-            )
-
-
-_INSERT_ORDER = insert(orders)
-_INSERT_MESSAGE = insert(outbox)
-# The order's own columns bound by name; the WHERE by `_id` and `_version` (the optimistic lock).
-_UPDATE_ORDER = (
-    update(orders)
-    .where(orders.c.order_id == bindparam("_id"), orders.c.version == bindparam("_version"))
-    .values({c.name: bindparam(c.name) for c in orders.c if c.name != "order_id"})
-)
-
-
-def _to_row(order: Order) -> dict:
-    return {
-        "order_id": order.order_id,
-        "status": str(order.status),
-        "service_code": order.service_code,
-        "buyer_name": order.buyer_name,
-        "buyer_email": order.buyer_email,
-        "phone_raw": order.phone_raw,
-        "phone": order.phone,
-        "quantity": order.quantity,
-        "deadline": order.deadline,
-        "timezone": order.timezone,
-        "notes": order.notes,
-        "paid": order.paid,
-        "lang": order.lang,
-        "received_at": order.received_at,
-        "source": dict(order.source),
-        "source_hash": order.source_hash,
-        "problems": [dataclasses.asdict(p) for p in order.problems],
-        "overdue": order.overdue,
-        "overdue_at": order.overdue_at,
-        "assignee": order.assignee,
-        "proofs": [dataclasses.asdict(p) for p in order.proofs],
-        "team_notes": [{**dataclasses.asdict(n), "at": n.at.isoformat()} for n in order.team_notes],
-        "deliverables": [dataclasses.asdict(d) for d in order.deliverables],
-        "handovers": [_jsonable(h) for h in order.handovers],
-        "claims": [_jsonable(c) for c in order.claims],
-        "refunds": [_jsonable(r) for r in order.refunds],
-        "held_change": dict(order.held_change),
-        "paid_confirmed_by": order.paid_confirmed_by,
-        "address": order.address,
-        "unit_price": order.unit_price,
-        "cod": order.cod,
-        "shipments": [_jsonable(x) for x in order.shipments],
-        "returns": [_jsonable(r) for r in order.returns],
-        # Every saved change of an order with a CRM row makes the row stale until synced.
-        "crm_dirty": order.status in IN_CRM,
-    }
-
-
 def _to_order(row: RowMapping, entries: builtins.list[HistoryEntry]) -> Order:
     return Order(
         order_id=row["order_id"],
@@ -674,47 +531,52 @@ def _to_order(row: RowMapping, entries: builtins.list[HistoryEntry]) -> Order:
     )
 
 
-def _awaited(conn: Connection, messages: Iterable[OutboxMessage], order_id: str) -> str | None:
-    """The buyer's message a save queues, unless it was delivered already (a rerun's save)."""
-    kind = next((m.kind for m in messages if m.tells_buyer), None)
-    if kind is None:
-        return None
-    state = conn.execute(
-        select(outbox.c.state).where(outbox.c.order_id == order_id, outbox.c.kind == kind)
-    ).scalar()
-    return None if state == SENT else kind
-
-
-def _jsonable(record: object) -> dict[str, Any]:
-    """A frozen record as JSON: its times as ISO text."""
-    return {
-        k: v.isoformat() if isinstance(v, datetime) else v
-        for k, v in dataclasses.asdict(record).items()  # type: ignore[call-overload]  # records are dataclasses
-    }
-
-
 def _dated(data: dict[str, Any], *names: str) -> dict[str, Any]:
     return {**data, **{n: datetime.fromisoformat(data[n]) if data.get(n) else None for n in names}}
 
 
-def _hold_goods(conn: Connection, order_id: str, held: frozenset[str]) -> None:
-    """Make the goods ledger say what the order holds now; StaleOrder when another order got
-    some of it first (a concurrent writer's rows become visible once it commits)."""
-    stored = set(conn.execute(select(goods.c.digest).where(goods.c.order_id == order_id)).scalars())
-    for chunk in chunks(sorted(stored - held)):
-        conn.execute(delete(goods).where(goods.c.order_id == order_id, goods.c.digest.in_(chunk)))
-    new = sorted(held - stored)
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for chunk in chunks(new):
-        conn.execute(
-            dialect.insert(goods).on_conflict_do_nothing(),
-            [{"digest": d, "order_id": order_id} for d in chunk],
-        )
-        other = conn.execute(
-            select(goods.c.order_id).where(goods.c.digest.in_(chunk), goods.c.order_id != order_id).limit(1)
-        ).scalar()
-        if other is not None:
-            raise StaleOrder(f"order {order_id}: some of its goods went to order {other} first")
+# The outbox's per-message statements, built once: a big import sends 100,000 messages, and
+# building a statement per call was a third of each one's cost.
+_START_ATTEMPT = (
+    update(outbox)
+    .where(
+        outbox.c.id == bindparam("_id"),
+        outbox.c.attempt_started.is_(None),
+        outbox.c.state == SENDING,
+        outbox.c.claimed_by == bindparam("_owner"),
+    )
+    .values(attempt_started=bindparam("now"), claim_expires=bindparam("until"))
+)
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("_id"))
+    .values(
+        state=SENT, sent_at=bindparam("sent_at"), attempts=outbox.c.attempts + 1, error="", claim_expires=None
+    )
+    .returning(outbox.c.order_id, outbox.c.kind)
+)
+_MARK_SENT_BY_OWNER = _MARK_SENT.where(outbox.c.state == SENDING, outbox.c.claimed_by == bindparam("_owner"))
+_HISTORY_TOLD = (
+    update(history)
+    .where(history.c.order_id == bindparam("_order"), history.c.awaits == bindparam("_kind"))
+    .values(notified=True, awaits=None)
+)
+_CRM_STALE = (
+    update(orders)
+    .where(orders.c.order_id == bindparam("_order"), orders.c.status.in_([str(s) for s in IN_CRM]))
+    .values(crm_dirty=True, version=orders.c.version + 1)
+)
+
+
+def _mark_sent(conn: Connection, message_id: int, at: datetime, owner: str | None) -> None:
+    marking = _MARK_SENT if owner is None else _MARK_SENT_BY_OWNER
+    told = conn.execute(marking, {"_id": message_id, "_owner": owner, "sent_at": at}).first()
+    if told is None:
+        return  # the claim ran out and another sender took the message over
+    conn.execute(_HISTORY_TOLD, {"_order": told.order_id, "_kind": told.kind})
+    # The CRM row shows when the buyer was told. The version moves too, so a sync that read the
+    # order before this cannot clear the flag.
+    conn.execute(_CRM_STALE, {"_order": told.order_id})
 
 
 def _abandoned(now: datetime, dead: Iterable[str]) -> ColumnElement[bool]:
