@@ -12,6 +12,7 @@ from prefect import flow
 
 from fulfil.core.order import Order
 from fulfil.core.status import OrderStatus
+from fulfil.usecases import pipeline
 from fulfil.usecases.deps import Deps
 from tasks import admin
 from tasks._runtime import flow_run_deps
@@ -193,8 +194,5 @@ def restock(service: str, units: int, by: str) -> str:
         steps = TaskSteps(deps)
         mark = steps.history_mark()
         left, moved = admin.restock(deps, service, units, by)
-        steps.mark_dispatched(steps.open_proof_folders(moved))
-        sent = steps.send_outbox()
-        steps.publish_order_traces(mark)
-        steps.check_delivery(sent)
+        steps.check_delivery(pipeline.move_on(steps, moved, mark))
         return f"{service}: {left} available; went on: {', '.join(moved) or '-'}"

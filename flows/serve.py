@@ -28,6 +28,7 @@ from flows.intake import intake
 from flows.lookout import trigger
 from flows.watch_proofs import watch_proofs
 from fulfil.core.errors import ConfigError
+from fulfil.core.staff import staff_of
 from fulfil.settings import Settings
 from integrations.ports import Arrival
 
@@ -220,10 +221,8 @@ def _online_store(
     shipped = [s for s in catalogue.services.values() if s.shipping is not None]
     stocked = sorted(code for code, s in catalogue.services.items() if s.stock is not None)
     shippers = {s.division for s in shipped}
-    from fulfil.core.staff import staff_of
-
-    staff = staff_of(catalogue).values()
-    crew = [m.name for m in staff if m.ops or m.leads & shippers or m.member_of & shippers]
+    # Whoever may confirm some shipped order's delivery (each run checks that order's division).
+    crew = [m.name for m in staff_of(catalogue).values() if any(m.may_do_for(d) for d in shippers)]
     found = []
     if shipped:
         found += [

@@ -12,7 +12,7 @@ from rich.table import Table
 from fulfil.cli._common import console, get_services
 from fulfil.cli.orders import BY_HELP, _actor, _by, _done
 from fulfil.core import returns
-from fulfil.usecases import admin, notify, shipping
+from fulfil.usecases import admin, pipeline, shipping
 from fulfil.usecases import stock as stock_uc
 from fulfil.usecases.pipeline import DirectSteps
 
@@ -48,10 +48,10 @@ def add_stock(
     """Add units to a service's stock; orders waiting for it go on, oldest first."""
     svc = get_services()
     admin.deciding(svc, _by(svc, by))  # ops only
-    left, moved = stock_uc.restock(svc, service.strip().upper(), units)
     steps = DirectSteps(svc)
-    steps.mark_dispatched(steps.open_proof_folders(moved))
-    sent = notify.send_pending(svc).sent
+    mark = steps.history_mark()
+    left, moved = stock_uc.restock(svc, service.strip().upper(), units)
+    sent = pipeline.move_on(steps, moved, mark).sent
     went_on = f": {', '.join(moved)}" if moved else ""
     console.print(
         f"{service.strip().upper()}: {left} available; {len(moved)} waiting order(s) went on"

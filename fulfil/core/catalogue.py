@@ -9,6 +9,7 @@ import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fulfil.core.invoice import IssueWhen
+from fulfil.core.shipping import courier_named
 
 
 class _Strict(BaseModel):
@@ -188,8 +189,6 @@ class Shipping(_Strict):
     @field_validator("couriers")
     @classmethod
     def _known_couriers(cls, value: list[str]) -> list[str]:
-        from fulfil.core.shipping import courier_named
-
         codes = []
         for name in value:
             courier = courier_named(name)

@@ -29,6 +29,10 @@ class StaffMember:
         """Ops act for every division, a lead for their own."""
         return self.ops or division in self.leads
 
+    def may_do_for(self, division: str) -> bool:
+        """What a division's own members do too (the warehouse confirms its own deliveries)."""
+        return self.may_act_for(division) or division in self.member_of
+
 
 def staff_of(catalogue: Catalogue) -> dict[str, StaffMember]:
     """Everyone on the staff list by name, in the order the configuration lists them."""

@@ -21,9 +21,10 @@ def deciding(svc: Deps, by: str, order: Order | None = None, *, doers: bool = Fa
     that division: the warehouse confirms its own deliveries)."""
     member = who(svc.catalogue, by)
     service = svc.catalogue.get(order.service_code) if order is not None else None
-    if member.ops or (service is not None and member.may_act_for(service.division)):
-        return member
-    if doers and service is not None and service.division in member.member_of:
+    if member.ops or (
+        service is not None
+        and (member.may_do_for(service.division) if doers else member.may_act_for(service.division))
+    ):
         return member
     who_may = "the division" if doers else "the lead of the division"
     where = f"{who_may} of {order.order_id}" if order is not None else "ops"

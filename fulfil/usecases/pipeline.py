@@ -109,6 +109,15 @@ def advance(steps: Steps, order_id: str) -> list[str]:
     return after_dispatch(steps, [order_id], mark)
 
 
+def move_on(steps: Steps, order_ids: list[str], mark: int) -> SendReport:
+    """Orders a person let go on (a restock gave them their units): each one's proof folder, its
+    division's work order, the messages out, then the traces from history `mark` on."""
+    steps.mark_dispatched(steps.open_proof_folders(order_ids))
+    sent = steps.send_outbox()
+    steps.publish_order_traces(mark)
+    return sent
+
+
 def sweep(steps: Steps, at: datetime | None = None) -> dict[str, list[str]]:
     """The deadline ladder's due rungs for every order, each once; `at` as if it were then."""
     mark = steps.history_mark()

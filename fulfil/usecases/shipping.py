@@ -101,15 +101,8 @@ def receive_return(svc: Deps, order_id: str, *, outcome: str, actor: str) -> Ord
         return aftersale.refund(svc, order_id, amount=amount, reason=why, full=True, actor=actor)
     # The replacement holds units again, and the team ships it as a claim's rework.
     service = _service(svc, order)
-    if service.stock is not None and order.quantity:
-        svc.store.stock.reserve(
-            order_id,
-            service.code,
-            order.quantity,
-            start=service.stock.count,
-            low_at=service.stock.low_at,
-            at=svc.clock(),
-        )
+    if order.quantity:
+        stock_uc.reserve(svc, order_id, service, order.quantity)
     return aftersale.open_claim(svc, order_id, reason=why, items=None, actor=actor)
 
 

@@ -34,8 +34,16 @@ def hold_for(svc: Deps, order: Order, checked: Checked) -> Holding:
         if _keeps_stock(svc) and order.version:  # a new order holds nothing yet
             svc.store.stock.release(order.order_id, svc.clock())
         return Holding(True)
+    return reserve(svc, order.order_id, service, checked.quantity)
+
+
+def reserve(svc: Deps, order_id: str, service: Service, quantity: int) -> Holding:
+    """Hold `quantity` units of a stock-keeping service for the order (again: the same hold)."""
+    rule = service.stock
+    if rule is None:
+        return Holding(True)
     got = svc.store.stock.reserve(
-        order.order_id, service.code, checked.quantity, start=rule.count, low_at=rule.low_at, at=svc.clock()
+        order_id, service.code, quantity, start=rule.count, low_at=rule.low_at, at=svc.clock()
     )
     return Holding(got.held, got.crossed_low)
 
