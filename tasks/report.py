@@ -5,12 +5,8 @@ from __future__ import annotations
 from prefect.artifacts import create_table_artifact
 
 from fulfil.usecases.deps import Deps
-from fulfil.usecases.summary import order_rows
+from fulfil.usecases.summary import SUMMARY_ROWS, order_rows
 from tasks._runtime import step_task
-
-# The UI shows a table this long at most: a 50,000-row import's table would be unreadable there
-# (and load every order into memory); `fulfil orders list` has them all.
-SUMMARY_ROWS = 500
 
 
 @step_task("publish-summary")

@@ -29,11 +29,12 @@ def _in_batches(svc: Deps, order_ids: list[str]) -> Iterator[Order]:
 
 
 def open_proof_folders(svc: Deps, order_ids: list[str]) -> dict[str, str]:
-    """Find or create each order's proof folder (a rerun finds the one it made); return links."""
+    """Find or create the proof folder of each of these orders that is ready to dispatch (a
+    rerun finds the one it made); return links."""
     links: dict[str, str] = {}
     for order in _in_batches(svc, order_ids):
         service = svc.catalogue.get(order.service_code)
-        if service is None:
+        if service is None or next_step(order, service) != Step.DISPATCH:
             continue
         readme = svc.composer.compose("folder_readme", order).body
         spec = ProofFolderSpec(order.order_id, f"{order.order_id} · {service.name.id}", readme)

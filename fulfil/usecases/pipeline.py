@@ -160,7 +160,9 @@ class DirectSteps:
         return report
 
     def open_proof_folders(self, order_ids: list[str] | None) -> dict[str, str]:
-        return dispatch.open_proof_folders(self.deps, dispatch.ready_to_dispatch(self.deps, order_ids))
+        # Given IDs (an import's thousands) are loaded once, here; readiness is checked there.
+        ready = dispatch.ready_to_dispatch(self.deps) if order_ids is None else order_ids
+        return dispatch.open_proof_folders(self.deps, ready)
 
     def mark_dispatched(self, folder_links: dict[str, str]) -> list[str]:
         return dispatch.mark_dispatched(self.deps, folder_links)
@@ -192,7 +194,7 @@ class DirectSteps:
     def publish_summary(self, order_ids: list[str], title: str) -> None:
         # Without Prefect there is no UI to publish to; the rows are made all the same, so the
         # benchmark's plain baseline does the work the flow's artifact needs.
-        summary.order_rows(self.deps, order_ids)
+        summary.order_rows(self.deps, order_ids[: summary.SUMMARY_ROWS])
 
     def publish_order_traces(self, mark: int) -> int:
         return 0  # the traces are Prefect artifacts: nothing to write without Prefect

@@ -128,6 +128,11 @@ def detail(order: Order) -> dict[str, Any]:
     return out
 
 
+# A run's summary table shows this many orders at most: a 50,000-row import's table would be
+# unreadable in the UI (and load every order into memory); `fulfil orders list` has them all.
+SUMMARY_ROWS = 500
+
+
 def order_rows(svc: Deps, order_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
     orders = svc.store.list() if order_ids is None else svc.store.get_many(order_ids)
     return [brief(o) for o in orders]

@@ -71,8 +71,12 @@ def read_table(path: Path) -> SourceTable:
     except Exception as exc:  # pandas and openpyxl raise many kinds for a broken file
         raise AdapterError(f"{path}: cannot be read as a form export ({type(exc).__name__}: {exc})") from None
     headers = [str(c).strip() for c in frame.columns]
-    frame.columns = headers
-    rows = [{h: _cell_text(v) for h, v in rec.items()} for rec in frame.to_dict("records")]
+    # Row by row from the frame, without pandas' own list of row dicts beside ours: at 50,000
+    # rows that copy was a third of the read's peak memory.
+    rows = [
+        dict(zip(headers, map(_cell_text, values), strict=True))
+        for values in frame.itertuples(index=False, name=None)
+    ]
     return SourceTable(path.name, headers, rows)
 
 
