@@ -479,6 +479,10 @@ class MemoryStore:
                 attempt_started=None,
             )
 
+    def unsent_count(self) -> int:
+        with self._lock:
+            return sum(1 for m in self._outbox.values() if m["state"] in (PENDING, SENDING))
+
     def messages(self, order_id: str | None = None) -> builtins.list[OutboxMessage]:
         with self._lock:
             ids = [

@@ -32,14 +32,16 @@ def open_proof_folders(svc: Deps, order_ids: list[str]) -> dict[str, str]:
     """Find or create the proof folder of each of these orders that is ready to dispatch (a
     rerun finds the one it made); return links."""
     links: dict[str, str] = {}
-    for order in _in_batches(svc, order_ids):
-        service = svc.catalogue.get(order.service_code)
-        if service is None or next_step(order, service) != Step.DISPATCH:
-            continue
-        readme = svc.composer.compose("folder_readme", order).body
-        spec = ProofFolderSpec(order.order_id, f"{order.order_id} · {service.name.id}", readme)
-        links[order.order_id] = svc.proofs.ensure_folder(spec)
-        crash_point("after-folder-created")
+    with svc.progress(len(order_ids), "proof folders") as advance_by:
+        for order in _in_batches(svc, order_ids):
+            advance_by(1)
+            service = svc.catalogue.get(order.service_code)
+            if service is None or next_step(order, service) != Step.DISPATCH:
+                continue
+            readme = svc.composer.compose("folder_readme", order).body
+            spec = ProofFolderSpec(order.order_id, f"{order.order_id} · {service.name.id}", readme)
+            links[order.order_id] = svc.proofs.ensure_folder(spec)
+            crash_point("after-folder-created")
     return links
 
 
@@ -48,15 +50,17 @@ def mark_dispatched(svc: Deps, folder_links: dict[str, str]) -> list[str]:
     concurrent run touched is done again order by order."""
     done: list[str] = []
     ids = list(folder_links)
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        try:
-            handed = _dispatch_batch(svc, chunk, folder_links)
-        except StaleOrder:
-            handed = [i for i in chunk if _dispatch_one(svc, i, folder_links[i])]
-        if handed:
-            crash_point("after-dispatch-queued")
-        done += handed
+    with svc.progress(len(ids), "dispatch") as advance_by:
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            try:
+                handed = _dispatch_batch(svc, chunk, folder_links)
+            except StaleOrder:
+                handed = [i for i in chunk if _dispatch_one(svc, i, folder_links[i])]
+            if handed:
+                crash_point("after-dispatch-queued")
+            done += handed
+            advance_by(len(chunk))
     return done
 
 

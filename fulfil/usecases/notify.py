@@ -122,14 +122,16 @@ def send_pending(svc: Deps) -> SendReport:
         _note_failure(svc, msg.id, msg.order_id, msg.kind, UNSURE_WHY.format(id=msg.id), unsure=True)
     last = 0  # queued later than what this pass tried: an alert about one of them, say
     handed: OutboxMessage | None = None  # handed to its channel, to be marked with the next start
-    try:
-        while batch := svc.store.claim_messages(owner, after_id=last):
-            last = max(m.id for m in batch)
-            for msg in batch:
-                handed = _send_one(svc, msg, owner, report, handed)
-    finally:  # whatever stopped the pass, what was handed over is marked sent
-        if handed is not None:
-            _mark_sent(svc, handed, owner, report)
+    with svc.progress(svc.store.unsent_count(), "messages") as advance_by:
+        try:
+            while batch := svc.store.claim_messages(owner, after_id=last):
+                last = max(m.id for m in batch)
+                for msg in batch:
+                    handed = _send_one(svc, msg, owner, report, handed)
+                advance_by(len(batch))
+        finally:  # whatever stopped the pass, what was handed over is marked sent
+            if handed is not None:
+                _mark_sent(svc, handed, owner, report)
     return report
 
 

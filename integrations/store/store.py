@@ -382,6 +382,12 @@ class OrderStore:
             ).mappings()
             return sorted((_to_message(r) for r in requeued), key=lambda m: m.id)
 
+    def unsent_count(self) -> int:
+        """Messages waiting to be sent or being sent: what a send pass has before it."""
+        query = select(func.count()).select_from(outbox).where(outbox.c.state.in_([PENDING, SENDING]))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def messages(self, order_id: str | None = None) -> builtins.list[OutboxMessage]:
         q = select(outbox).order_by(outbox.c.id)
         if order_id is not None:

@@ -93,6 +93,7 @@ def test_one_message_per_order_and_kind_claimed_by_one_sender(any_store) -> None
     any_store.mark_failed(first[1].id, "SMTP 550", permanent=True, owner="host:1:a")
     states = {m.order_id: m.state for m in any_store.messages()}
     assert states == {"B-0": "sent", "B-1": "failed", "B-2": "sending"}
+    assert any_store.unsent_count() == 1  # what a send pass has before it: B-2, being sent
     assert [m.order_id for m in any_store.failed_messages()] == ["B-1"]
     assert [m.order_id for m in any_store.retry_failed()] == ["B-1"]
     assert [m.order_id for m in any_store.claim_messages("host:1:a", after_id=first[0].id)] == ["B-1"]
@@ -106,6 +107,21 @@ def test_the_history_says_told_only_once_the_message_is_sent(any_store) -> None:
     any_store.mark_sent(claimed.id, NOW, owner="host:1:a")
     assert [h.notified for h in any_store.get("C-1").history] == [True]
     assert any_store.sent_times(["C-1"], "confirmation") == {"C-1": NOW}
+
+
+def test_a_message_is_marked_sent_with_the_next_ones_start_by_its_sender_only(any_store) -> None:  # type: ignore[no-untyped-def]
+    any_store.save(_order("D-1", S.AWAITING_PAYMENT, told=True), [_msg("D-1")])
+    any_store.save(_order("D-2"), [_msg("D-2")])
+    first, second = any_store.claim_messages("host:1:a")
+    assert any_store.start_attempt(first.id, "host:1:a")
+    # Another sender cannot mark it, even while starting its own.
+    assert not any_store.start_attempt(second.id, "host:2:b", (first.id, NOW))
+    assert [h.notified for h in any_store.get("D-1").history] == [False]
+    assert any_store.start_attempt(second.id, "host:1:a", (first.id, NOW))
+    states = {m.order_id: (m.state, m.sent_at) for m in any_store.messages()}
+    assert states == {"D-1": ("sent", NOW), "D-2": ("sending", None)}
+    assert [h.notified for h in any_store.get("D-1").history] == [True]
+    assert not any_store.start_attempt(second.id, "host:1:a")  # started once only
 
 
 def test_crm_rows_stay_stale_until_synced_at_their_version(any_store) -> None:  # type: ignore[no-untyped-def]
