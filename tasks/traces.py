@@ -67,13 +67,17 @@ def publish_order_traces(deps: Deps, mark: int) -> int:
         logger.warning(f"{failed} of {len(claimed)} order artifacts could not be written")
     # Then each part's stories and events, a few hundred orders at a time: a big import's are
     # never all in memory. What the run's name and tags need is kept: IDs and tags.
-    changed: list[uc.OrderChange] = []
+    changed: list[str] = []
+    tags: set[str] = set()  # an order's own tag only while they are few enough to be kept
     events = unsent = 0
     again = False
     for part in uc.trace_parts(svc, plan):
         for change in part.changes[: max(0, STORIES_LOGGED - len(changed))]:
             logger.info(change.story)
-        changed += [uc.OrderChange(c.order_id, c.tags, "") for c in part.changes]
+        for change in part.changes:
+            changed.append(change.order_id)
+            few = len(changed) <= uc.ORDERS_TAGGED + 1
+            tags.update(t for t in change.tags if few or not t.startswith("order:"))
         if part.events:
             outcome = run_coro_as_sync(_send_events(part.events, flow_run_id))
             assert outcome is not None
@@ -87,7 +91,7 @@ def publish_order_traces(deps: Deps, mark: int) -> int:
             "(their events and artifacts say how)"
         )
     if changed:
-        run_coro_as_sync(_name_and_tag(flow_run_id, changed))
+        run_coro_as_sync(_name_and_tag(flow_run_id, changed, uc.run_tags(tags)))
     if unsent:
         later = "the next run sends them again" if again else "the server refused them"
         logger.warning(f"{unsent} of {events} order events could not be sent; {later}")
@@ -135,13 +139,11 @@ async def _send_events(events: list[uc.OrderEvent], flow_run_id: UUID) -> tuple[
         return await send_events(client, events, [run_link])
 
 
-async def _name_and_tag(flow_run_id: UUID, changed: list[uc.OrderChange]) -> None:
+async def _name_and_tag(flow_run_id: UUID, changed: list[str], tags: list[str]) -> None:
     async with get_client() as client:
         run = await client.read_flow_run(flow_run_id)
-        name = uc.run_name(run.name, [c.order_id for c in changed])
-        await client.update_flow_run(
-            flow_run_id, name=name, tags=sorted(set(run.tags) | set(uc.run_tags(changed)))
-        )
+        name = uc.run_name(run.name, changed)
+        await client.update_flow_run(flow_run_id, name=name, tags=sorted(set(run.tags) | set(tags)))
 
 
 async def send_events(

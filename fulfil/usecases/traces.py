@@ -370,8 +370,9 @@ def run_name(base: str, order_ids: Iterable[str]) -> str:
     return f"{base} · {shown}" if shown else base
 
 
-def run_tags(changes: Iterable[OrderChange]) -> list[str]:
-    tags = {tag for c in changes for tag in c.tags}
+def run_tags(of_changes: Iterable[str]) -> list[str]:
+    """The run's tags from its changes' tags: its orders' only while they are few."""
+    tags = set(of_changes)
     orders = {tag for tag in tags if tag.startswith("order:")}
     if len(orders) > ORDERS_TAGGED:
         tags -= orders
