@@ -13,36 +13,14 @@ from fulfil.settings import Settings
 from fulfil.testing.memory_store import MemoryStore
 from fulfil.usecases import pipeline
 from fulfil.usecases.pipeline import DirectSteps
-
-HEADER = [
-    "Timestamp",
-    "ID Pesanan",
-    "Nama",
-    "Email",
-    "Kode Layanan",
-    "Jumlah",
-    "Deadline",
-    "Status Pembayaran",
-]
+from tests.unit.test_online_store import HEADER, order_row
 
 
 def _export(path: Path, rows: int) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(HEADER)
-        for n in range(rows):
-            writer.writerow(
-                [
-                    "23/11/2026 09:00:00",
-                    f"P-{n:04d}",
-                    f"Pembeli {n}",
-                    f"p{n}@gmail.com",
-                    "GMAIL-BARU",
-                    "5",
-                    "30/12/2026",
-                    "Lunas",
-                ]
-            )
+        writer = csv.DictWriter(fh, fieldnames=HEADER)
+        writer.writeheader()
+        writer.writerows(order_row(f"P-{n:04d}", "GMAIL-BARU", 5, Deadline="30/12/2026") for n in range(rows))
     return path
 
 
