@@ -11,6 +11,7 @@ nothing emits nothing and starts no run.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from types import FrameType
@@ -45,8 +46,9 @@ def announce(arrival: Arrival) -> None:
     emit_event(event=event_name(arrival), resource=dict(RESOURCE))
 
 
-def run_lookout(settings: Settings) -> Lookout:
-    """Look every `settings.lookout_seconds` until SIGTERM or SIGINT; the lookout, for its figures."""
+def run_lookout(settings: Settings, ready_fd: int | None = None) -> Lookout:
+    """Look every `settings.lookout_seconds` until SIGTERM or SIGINT; the lookout, for its figures.
+    With `ready_fd`, a byte is written to it (and it is closed) once the first look is done."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     lookout = Lookout(arrival_feed(settings), announce, settings.lookout_seconds)
     stop = threading.Event()
@@ -56,5 +58,12 @@ def run_lookout(settings: Settings) -> Lookout:
 
     signal.signal(signal.SIGTERM, stopping)
     signal.signal(signal.SIGINT, stopping)
-    lookout.run(stop)
+    lookout.run(stop, None if ready_fd is None else lambda: _say_ready(ready_fd))
     return lookout
+
+
+def _say_ready(fd: int) -> None:
+    try:
+        os.write(fd, b"1")
+    finally:
+        os.close(fd)

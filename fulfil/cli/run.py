@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import select
 import signal
 import subprocess
 import sys
@@ -264,10 +266,32 @@ def serve() -> None:
             lookout.wait(timeout=10)
 
 
+# How long `fulfil serve` waits for the lookout's first look before it starts the runner anyway.
+LOOKOUT_START_SECONDS = 60
+
+
 def _start_lookout() -> subprocess.Popen[bytes]:
     """`fulfil lookout` as a child process: its failure never stops the runner, and the runner's
-    schedules still take everything it would have announced. Its end is said in one line."""
-    child = subprocess.Popen([sys.executable, "-m", "fulfil.cli", "lookout"])
+    schedules still take everything it would have announced. Its end is said in one line.
+
+    The runner starts only once the lookout has had its first look: the schedules' first runs,
+    which start with the runner, take what was there before it, and the lookout announces what
+    comes after. (Started the other way round, an export dropped while the lookout was still
+    starting was in its first look, so never announced, and waited for the next schedule.)"""
+    ready_read, ready_write = os.pipe()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "fulfil.cli", "lookout", "--ready-fd", str(ready_write)],
+        pass_fds=(ready_write,),
+    )
+    os.close(ready_write)
+    with os.fdopen(ready_read, "rb") as ready:
+        # A byte once the first look is done; nothing (at once) if the lookout died first.
+        if not select.select([ready], [], [], LOOKOUT_START_SECONDS)[0]:
+            err_console.print(
+                f"the lookout has not looked after {LOOKOUT_START_SECONDS} s; serving anyway",
+                highlight=False,
+                markup=False,
+            )
 
     def said_when_it_ends() -> None:
         code = child.wait()
@@ -283,7 +307,14 @@ def _start_lookout() -> subprocess.Popen[bytes]:
     return child
 
 
-def lookout() -> None:
+def lookout(
+    ready_fd: Annotated[
+        int | None,
+        typer.Option(
+            "--ready-fd", hidden=True, help="`fulfil serve`'s pipe: written once the first look is done"
+        ),
+    ] = None,
+) -> None:
     """Look for new proofs and form answers every FULFIL_LOOKOUT_SECONDS and announce them as
     Prefect events, which start the intake and watch-proofs deployments (`fulfil serve` runs this
     itself; run it alone beside workers of a work pool)."""
@@ -297,7 +328,7 @@ def lookout() -> None:
         raise ConfigError("FULFIL_LOOKOUT_SECONDS is 0: the lookout is switched off")
     from flows.lookout import run_lookout
 
-    run_lookout(settings)
+    run_lookout(settings, ready_fd)
 
 
 def deploy(

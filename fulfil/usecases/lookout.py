@@ -40,10 +40,16 @@ class Lookout:
             self.announced[arrival] = self.announced.get(arrival, 0) + 1
         return seen
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: threading.Event, first_look_done: Callable[[], None] | None = None) -> None:
         """Look every `poll_seconds` until `stop` is set; a failed look is logged in one line and
-        retried after a growing pause, never ends the lookout."""
+        retried after a growing pause, never ends the lookout.
+
+        The first look only notes what is there (what arrived before it is the scheduled runs'),
+        so `first_look_done` tells whoever started the lookout that from now on nothing that
+        arrives goes unannounced."""
         self.look_once_safely()
+        if first_look_done is not None:
+            first_look_done()
         while not stop.wait(self._pause()):
             self.look_once_safely()
 

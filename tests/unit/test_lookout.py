@@ -62,3 +62,18 @@ def test_the_lookout_stops_when_told() -> None:
     stop.set()
     runner.join(timeout=5)
     assert not runner.is_alive()
+
+
+def test_whoever_started_the_lookout_is_told_once_its_first_look_is_done() -> None:
+    # `fulfil serve` starts its runner on this: what arrives after it is the lookout's to announce.
+    feed = ScriptedFeed()
+    lookout = Lookout(feed, lambda a: None, poll_seconds=0.01)
+    stop = threading.Event()
+    looks_when_told: list[int] = []
+
+    def first_look_done() -> None:
+        looks_when_told.append(feed.looks)
+        stop.set()
+
+    lookout.run(stop, first_look_done)
+    assert looks_when_told == [1]
