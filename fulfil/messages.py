@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from fulfil.core.catalogue import Catalogue
 from fulfil.core.cells import ADDRESS_LIMIT, NAME_LIMIT, NOTES_LIMIT, shown, without_bidi
@@ -46,12 +46,42 @@ class MessageComposer:
         self.env.globals["tracking"] = lambda shipment: Tracking(shipment.courier, shipment.number)
         self.catalogue = catalogue
         self.shop_name = shop_name
+        self._templates: dict[tuple[str, str], Template] = {}
 
     def compose(self, kind: str, order: Order, **extra: Any) -> Text:
         """Both languages in one message: the buyer's language first, the other below."""
         first = order.lang if order.lang in LANGS else "id"
-        langs = _order_of(first)
-        return self._both(first, [self._render(lang, kind, order, extra, lang != first) for lang in langs])
+        service = self.catalogue.get(order.service_code)
+        # What both languages show alike, worked out once (an import composes three messages a row).
+        shared = {
+            "order": order,
+            "service": service,
+            "division": self.catalogue.division_of(service) if service else None,
+            "deadline": show(order.deadline, order.timezone),
+            "shop": self.shop_name,
+            "show": lambda when: show(when, order.timezone),
+            "total": sum(line.amount for line in bill(order, service)),
+            "handover": [],
+            **extra,
+        }
+        parts = []
+        for lang in _order_of(first):
+            name = (service.name.id if lang == "id" else service.name.en) if service else order.service_code
+            # The part below the first language's shows the buyer's notes only once (a long note
+            # was copied whole into each language, twice into the team's email).
+            text = self._template(lang, kind).render(shared, service_name=name, second_part=lang != first)
+            subject, _, body = text.partition("\n")
+            parts.append(Text(subject.removeprefix("Subject:").strip(), body.strip() + "\n"))
+        return self._both(first, parts)
+
+    def _template(self, lang: str, kind: str) -> Template:
+        # Compiled once a process: templates are shipped files, not edited under a running import,
+        # and Jinja's own cache checks each file's modification time on every render.
+        key = (lang, kind)
+        template = self._templates.get(key)
+        if template is None:
+            template = self._templates[key] = self.env.get_template(f"{lang}/{kind}.txt.j2")
+        return template
 
     def compose_for_ops(self, kind: str, **context: Any) -> Text:
         """A message about the shop rather than one order (the daily digest)."""
@@ -72,25 +102,3 @@ class MessageComposer:
             else ("\n\n———— Bahasa Indonesia ————\n\n".join(p.body for p in parts))
         )
         return Text(subject, body)
-
-    def _render(self, lang: str, kind: str, order: Order, extra: dict[str, Any], second_part: bool) -> Text:
-        service = self.catalogue.get(order.service_code)
-        division = self.catalogue.division_of(service) if service else None
-        text = self.env.get_template(f"{lang}/{kind}.txt.j2").render(
-            order=order,
-            service=service,
-            service_name=(service.name.id if lang == "id" else service.name.en)
-            if service
-            else order.service_code,
-            division=division,
-            deadline=show(order.deadline, order.timezone),
-            shop=self.shop_name,
-            show=lambda when: show(when, order.timezone),
-            total=sum(line.amount for line in bill(order, service)),
-            # The part below the first language's: the buyer's notes are shown there only once
-            # (a long note was copied whole into each language, twice into the team's email).
-            second_part=second_part,
-            **{"handover": [], **extra},
-        )
-        subject, _, body = text.partition("\n")
-        return Text(subject.removeprefix("Subject:").strip(), body.strip() + "\n")

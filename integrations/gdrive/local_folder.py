@@ -19,6 +19,9 @@ _PARTIAL = (".part", ".tmp", ".crdownload", ".~lock")
 class LocalProofFolders:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        # Links are made from the root resolved once: resolving each folder cost a stat per part
+        # of its path, for every order of an import.
+        self._resolved_root = self.root.resolve()
 
     def folder(self, order_id: str) -> Path:
         if not order_id or "/" in order_id or "\\" in order_id or order_id in (".", ".."):
@@ -27,13 +30,22 @@ class LocalProofFolders:
 
     def ensure_folder(self, spec: ProofFolderSpec) -> str:
         folder = self.folder(spec.order_id)
-        folder.mkdir(parents=True, exist_ok=True)
         readme = folder / README
-        if not readme.exists():
-            tmp = folder / f".{README}.tmp"
-            tmp.write_text(spec.readme, encoding="utf-8")
-            os.replace(tmp, readme)
-        return folder.resolve().as_uri()
+        try:
+            os.mkdir(folder)
+        except FileNotFoundError:  # the first folder of a new drive root
+            folder.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # a rerun: its folder is there, its README perhaps not yet
+            if readme.exists():
+                return self._link(spec.order_id)
+        # Written aside and renamed: a crash mid-write leaves no half README the rerun would keep.
+        tmp = folder / f".{README}.tmp"
+        tmp.write_text(spec.readme, encoding="utf-8")
+        os.replace(tmp, readme)
+        return self._link(spec.order_id)
+
+    def _link(self, order_id: str) -> str:
+        return (self._resolved_root / order_id).as_uri()
 
     def list_files(self, order_ids: Sequence[str]) -> dict[str, list[FoundFile]]:
         found: dict[str, list[FoundFile]] = {}

@@ -29,21 +29,31 @@ def write_orders(conn: Connection, batch: Sequence[Change], now: datetime) -> No
     if new:
         conn.execute(_INSERT_ORDER, [{**_to_row(o), "version": 1, "updated_at": now} for o in new])
     known = [order for order, _ in batch if order.version != 0]
-    for order in known:
-        # Values as execute() parameters, not .values(...): the statement is then the same
-        # each time and SQLAlchemy compiles it once (.values per call cost ~1 ms an order).
+    if known:
+        # One executemany; both drivers report the rows it matched in all (SQLAlchemy's
+        # supports_sane_multi_rowcount), so one order changed meanwhile fails the whole batch,
+        # which its caller then saves order by order. The statement is the same each time and
+        # SQLAlchemy compiles it once (.values(...) per order cost ~1 ms an order).
         result = conn.execute(
             _UPDATE_ORDER,
-            {
-                **_to_row(order),
-                "version": order.version + 1,
-                "updated_at": now,
-                "_id": order.order_id,
-                "_version": order.version,
-            },
+            [
+                {
+                    **_to_row(order),
+                    "version": order.version + 1,
+                    "updated_at": now,
+                    "_id": order.order_id,
+                    "_version": order.version,
+                }
+                for order in known
+            ],
         )
-        if result.rowcount != 1:
-            raise StaleOrder(f"order {order.order_id} was changed by another run")
+        if result.rowcount != len(known):
+            raise StaleOrder(
+                f"order {known[0].order_id} was changed by another run"
+                if len(known) == 1
+                else f"one of {len(known)} orders ({known[0].order_id} to {known[-1].order_id}) "
+                "was changed by another run"
+            )
     stored = _history_counts(conn, [o.order_id for o in known])
     queued = _message_states(conn, [o.order_id for o, messages in batch if messages])
     entries: list[dict[str, Any]] = []

@@ -77,6 +77,37 @@ def test_an_order_comes_back_as_saved_and_a_stale_copy_is_refused(any_store) -> 
     assert any_store.find("nope") is None
 
 
+def test_a_batch_with_one_order_changed_meanwhile_is_refused_whole(any_store) -> None:  # type: ignore[no-untyped-def]
+    # A dispatch batch of 200 is written in one statement; one order another run changed since
+    # the batch was loaded must fail it all (its caller then saves order by order).
+    any_store.save_many([(_order(f"B-{i}"), []) for i in range(5)])
+    batch = any_store.get_many([f"B-{i}" for i in range(5)])
+    theirs = any_store.get("B-3")
+    theirs.move_to(S.CANCELLED, actor=SYSTEM, comment="batal", at=NOW)
+    any_store.save(theirs)
+
+    for order in batch:
+        order.move_to(S.NEEDS_INFO, actor=SYSTEM, comment="kurang data", at=NOW)
+    with pytest.raises(StaleOrder):
+        any_store.save_many([(order, [_msg(order.order_id, "needs_info")]) for order in batch])
+    assert [o.status for o in any_store.get_many([f"B-{i}" for i in range(5)])] == [
+        S.RECEIVED,
+        S.RECEIVED,
+        S.RECEIVED,
+        S.CANCELLED,
+        S.RECEIVED,
+    ]
+    assert any_store.messages("B-0") == []
+
+    batch = [o for o in any_store.get_many([f"B-{i}" for i in range(5)]) if o.order_id != "B-3"]
+    for order in batch:
+        order.move_to(S.NEEDS_INFO, actor=SYSTEM, comment="kurang data", at=NOW)
+    any_store.save_many([(order, []) for order in batch])
+    assert {o.order_id: o.status for o in any_store.list({S.NEEDS_INFO})} == {
+        f"B-{i}": S.NEEDS_INFO for i in (0, 1, 2, 4)
+    }
+
+
 def test_one_message_per_order_and_kind_claimed_by_one_sender(any_store) -> None:  # type: ignore[no-untyped-def]
     for n in range(3):
         any_store.save(_order(f"B-{n}"), [_msg(f"B-{n}"), _msg(f"B-{n}")])
