@@ -62,6 +62,11 @@ class OutboxMessage:
     # Fingerprints of the order's files to attach when it is sent (never their contents).
     attachments: tuple[str, ...] = ()
 
+    @property
+    def label(self) -> str:
+        """How a send report names it: `INV-0001/confirmation`."""
+        return f"{self.order_id}/{self.kind}"
+
 
 @dataclass(frozen=True)
 class SourceTable:

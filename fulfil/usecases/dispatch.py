@@ -28,12 +28,18 @@ def _in_batches(svc: Deps, order_ids: list[str]) -> Iterator[Order]:
         yield from svc.store.get_many(order_ids[start : start + BATCH])
 
 
-def open_proof_folders(svc: Deps, order_ids: list[str]) -> dict[str, str]:
-    """Find or create the proof folder of each of these orders that is ready to dispatch (a
-    rerun finds the one it made); return links."""
+def open_proof_folders(svc: Deps, order_ids: list[str] | None) -> dict[str, str]:
+    """Find or create the proof folder of each of these orders (None: every order waiting) that
+    is ready to dispatch (a rerun finds the one it made); return links."""
+    orders: Iterable[Order]
+    if order_ids is None:  # the watch's and the sweep's: loaded once, readiness checked below
+        orders = waiting = svc.store.list(EDITABLE)
+        total = len(waiting)
+    else:  # an import's thousands, a batch at a time
+        orders, total = _in_batches(svc, order_ids), len(order_ids)
     links: dict[str, str] = {}
-    with svc.progress(len(order_ids), "proof folders") as advance_by:
-        for order in _in_batches(svc, order_ids):
+    with svc.progress(total, "proof folders") as advance_by:
+        for order in orders:
             advance_by(1)
             service = svc.catalogue.get(order.service_code)
             if service is None or next_step(order, service) != Step.DISPATCH:

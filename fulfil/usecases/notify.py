@@ -118,7 +118,7 @@ def send_pending(svc: Deps) -> SendReport:
     report = SendReport()
     owner = svc.claimant()
     for msg in svc.store.set_aside_interrupted():
-        report.unsure.append(f"{msg.order_id}/{msg.kind}")
+        report.unsure.append(msg.label)
         _note_failure(svc, msg.id, msg.order_id, msg.kind, UNSURE_WHY.format(id=msg.id), unsure=True)
     last = 0  # queued later than what this pass tried: an alert about one of them, say
     handed: OutboxMessage | None = None  # handed to its channel, to be marked with the next start
@@ -165,7 +165,7 @@ def _send_one(
         return None
     started = svc.store.start_attempt(msg.id, owner, (handed.id, svc.clock()) if handed else None)
     if handed is not None:
-        report.sent.append(f"{handed.order_id}/{handed.kind}")
+        report.sent.append(handed.label)
     if not started:
         return None  # its claim ran out and another sender took it over: theirs to send
     try:
@@ -179,12 +179,12 @@ def _send_one(
 
 def _mark_sent(svc: Deps, msg: OutboxMessage, owner: str, report: SendReport) -> None:
     svc.store.mark_sent(msg.id, svc.clock(), owner=owner)
-    report.sent.append(f"{msg.order_id}/{msg.kind}")
+    report.sent.append(msg.label)
 
 
 def _failed(svc: Deps, msg: OutboxMessage, owner: str, report: SendReport, exc: AdapterError) -> None:
     # A temporary failure is retried on later passes, but not for ever.
-    label = f"{msg.order_id}/{msg.kind}"
+    label = msg.label
     permanent = not exc.retryable or msg.attempts + 1 >= MAX_ATTEMPTS
     svc.store.mark_failed(msg.id, str(exc), permanent=permanent, owner=owner)
     (report.failed if permanent else report.retry_later).append(label)

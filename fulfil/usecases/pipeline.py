@@ -160,9 +160,7 @@ class DirectSteps:
         return report
 
     def open_proof_folders(self, order_ids: list[str] | None) -> dict[str, str]:
-        # Given IDs (an import's thousands) are loaded once, here; readiness is checked there.
-        ready = dispatch.ready_to_dispatch(self.deps) if order_ids is None else order_ids
-        return dispatch.open_proof_folders(self.deps, ready)
+        return dispatch.open_proof_folders(self.deps, order_ids)
 
     def mark_dispatched(self, folder_links: dict[str, str]) -> list[str]:
         return dispatch.mark_dispatched(self.deps, folder_links)

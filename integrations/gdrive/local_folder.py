@@ -34,14 +34,24 @@ class LocalProofFolders:
         try:
             os.mkdir(folder)
         except FileNotFoundError:  # the first folder of a new drive root
-            folder.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(parents=True, exist_ok=True)
+            return self.ensure_folder(spec)
         except FileExistsError:  # a rerun: its folder is there, its README perhaps not yet
-            if readme.exists():
+            if _has_text(readme):  # kept as it is: the team may have written in it
                 return self._link(spec.order_id)
-        # Written aside and renamed: a crash mid-write leaves no half README the rerun would keep.
-        tmp = folder / f".{README}.tmp"
-        tmp.write_text(spec.readme, encoding="utf-8")
-        os.replace(tmp, readme)
+            # Missing, or left empty by a death between its creation and its one write: written
+            # aside and renamed, as another process may be writing it at the same moment.
+            tmp = folder / f".{README}.{os.getpid()}.tmp"
+            tmp.write_text(spec.readme, encoding="utf-8")
+            os.replace(tmp, readme)
+            return self._link(spec.order_id)
+        # A folder of its own, just made: the README goes straight in, one write (a tmp file and a
+        # rename were a third of a big import's disk operations).
+        try:
+            with open(readme, "x", encoding="utf-8") as out:
+                out.write(spec.readme)
+        except FileExistsError:  # another process, finding the folder, wrote it first
+            pass
         return self._link(spec.order_id)
 
     def _link(self, order_id: str) -> str:
@@ -91,6 +101,13 @@ class LocalProofFolders:
 
     def unshare(self, order_id: str, grants: Sequence[str]) -> None:
         """Nothing was granted (see `share`): nothing to withdraw."""
+
+
+def _has_text(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
 
 
 def _proof_candidates(folder: Path) -> list[Path]:

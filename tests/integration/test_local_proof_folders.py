@@ -122,3 +122,19 @@ def test_an_order_id_that_would_leave_the_drive_folder_is_refused(tmp_path: Path
     with pytest.raises(AdapterError, match="refusing a folder"):
         folders.list_files([order_id])
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_readme_left_missing_or_empty_by_a_crash_is_written_on_the_rerun(tmp_path: Path) -> None:
+    # A death between the folder's creation and the README's, or between the README's creation
+    # and its one write: the rerun finds the folder and writes the README whole.
+    folders = LocalProofFolders(tmp_path / "drive")
+    (tmp_path / "drive" / "INV-0001").mkdir(parents=True)
+    folders.ensure_folder(_spec())
+    (tmp_path / "drive" / "INV-0002").mkdir()
+    (tmp_path / "drive" / "INV-0002" / "README.txt").touch()
+    folders.ensure_folder(_spec("INV-0002"))
+
+    for order_id in ("INV-0001", "INV-0002"):
+        folder = tmp_path / "drive" / order_id
+        assert (folder / "README.txt").read_text(encoding="utf-8") == README_TEXT
+        assert sorted(p.name for p in folder.iterdir()) == ["README.txt"]
