@@ -67,31 +67,28 @@ def publish_order_traces(deps: Deps, mark: int) -> int:
         logger.warning(f"{failed} of {len(claimed)} order artifacts could not be written")
     # Then each part's stories and events, a few hundred orders at a time: a big import's are
     # never all in memory. What the run's name and tags need is kept: IDs and tags.
-    changed: list[str] = []
-    tags: set[str] = set()  # an order's own tag only while they are few enough to be kept
+    marks = uc.RunMarks()
     events = unsent = 0
     again = False
     for part in uc.trace_parts(svc, plan):
-        for change in part.changes[: max(0, STORIES_LOGGED - len(changed))]:
+        for change in part.changes[: max(0, STORIES_LOGGED - len(marks.order_ids))]:
             logger.info(change.story)
         for change in part.changes:
-            changed.append(change.order_id)
-            few = len(changed) <= uc.ORDERS_TAGGED + 1
-            tags.update(t for t in change.tags if few or not t.startswith("order:"))
+            marks.add(change)
         if part.events:
             outcome = run_coro_as_sync(_send_events(part.events, flow_run_id))
             assert outcome is not None
             events += len(part.events)
             unsent += outcome[0]
             again = again or outcome[1]
-    if len(changed) > STORIES_LOGGED:
+    if len(marks.order_ids) > STORIES_LOGGED:
         # A big import's every order in the run's log would be tens of thousands of API writes.
         logger.info(
-            f"… and {len(changed) - STORIES_LOGGED:,} more orders changed "
+            f"… and {len(marks.order_ids) - STORIES_LOGGED:,} more orders changed "
             "(their events and artifacts say how)"
         )
-    if changed:
-        run_coro_as_sync(_name_and_tag(flow_run_id, changed, uc.run_tags(tags)))
+    if marks.order_ids:
+        run_coro_as_sync(_name_and_tag(flow_run_id, marks))
     if unsent:
         later = "the next run sends them again" if again else "the server refused them"
         logger.warning(f"{unsent} of {events} order events could not be sent; {later}")
@@ -139,11 +136,12 @@ async def _send_events(events: list[uc.OrderEvent], flow_run_id: UUID) -> tuple[
         return await send_events(client, events, [run_link])
 
 
-async def _name_and_tag(flow_run_id: UUID, changed: list[str], tags: list[str]) -> None:
+async def _name_and_tag(flow_run_id: UUID, marks: uc.RunMarks) -> None:
     async with get_client() as client:
         run = await client.read_flow_run(flow_run_id)
-        name = uc.run_name(run.name, changed)
-        await client.update_flow_run(flow_run_id, name=name, tags=sorted(set(run.tags) | set(tags)))
+        await client.update_flow_run(
+            flow_run_id, name=marks.name(run.name), tags=sorted(set(run.tags) | set(marks.tags()))
+        )
 
 
 async def send_events(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4, uuid5
 
@@ -377,6 +377,27 @@ def run_tags(of_changes: Iterable[str]) -> list[str]:
     if len(orders) > ORDERS_TAGGED:
         tags -= orders
     return sorted(tags)
+
+
+@dataclass
+class RunMarks:
+    """What a run's name and tags need from its changes, gathered as they stream past (a big
+    import's changes are never all in memory): the orders' IDs and the tags run_tags keeps."""
+
+    order_ids: list[str] = field(default_factory=list)
+    _tags: set[str] = field(default_factory=set)
+
+    def add(self, change: OrderChange) -> None:
+        self.order_ids.append(change.order_id)
+        # Orders' own tags are kept only while one more would still decide run_tags' rule.
+        few = len(self.order_ids) <= ORDERS_TAGGED + 1
+        self._tags.update(t for t in change.tags if few or not t.startswith("order:"))
+
+    def name(self, base: str) -> str:
+        return run_name(base, self.order_ids)
+
+    def tags(self) -> list[str]:
+        return run_tags(self._tags)
 
 
 def _link(url: str) -> str:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fulfil.core.trace import HIDDEN, artifact_key, markdown_cell, redact
-from fulfil.usecases.traces import OrderChange, run_name, run_tags
+from fulfil.usecases.traces import OrderChange, RunMarks
 
 
 def test_an_artifact_key_is_the_order_id_in_prefects_alphabet() -> None:
@@ -45,30 +45,39 @@ def test_a_hostile_file_name_shows_as_text_in_a_markdown_table() -> None:
     assert "\n" not in cell and "bukti" in cell
 
 
-def _changed(n: int) -> list[OrderChange]:
-    return [
-        OrderChange(f"INV-{i:05d}", (f"order:INV-{i:05d}", "service:GMAIL-BARU", "division:akun"), "")
-        for i in range(n)
-    ]
+def _marks(n: int) -> RunMarks:
+    """A run's marks after `n` changes, gathered one at a time as its traces stream past."""
+    marks = RunMarks()
+    for i in range(n):
+        marks.add(
+            OrderChange(f"INV-{i:05d}", (f"order:INV-{i:05d}", "service:GMAIL-BARU", "division:akun"), "")
+        )
+    return marks
 
 
 def test_a_run_of_a_few_orders_is_tagged_and_named_with_each() -> None:
-    changes = _changed(3)
-    assert run_tags(t for c in changes for t in c.tags) == [
+    marks = _marks(3)
+    assert marks.tags() == [
         "division:akun",
         "order:INV-00000",
         "order:INV-00001",
         "order:INV-00002",
         "service:GMAIL-BARU",
     ]
-    assert run_name("intake", [c.order_id for c in changes]) == "intake · INV-00000 INV-00001 INV-00002"
+    assert marks.name("intake") == "intake · INV-00000 INV-00001 INV-00002"
 
 
 def test_a_big_imports_run_stays_within_what_prefect_accepts_for_a_state_change() -> None:
     # The server refuses a state change relating more than 100 resources (one per tag): a run
     # tagged with 50,000 orders failed its last transition with a 500 and never finished.
-    changes = _changed(50_000)
-    assert run_tags(t for c in changes for t in c.tags) == ["division:akun", "service:GMAIL-BARU"]
-    name = run_name("intake", [c.order_id for c in changes])
+    marks = _marks(50_000)
+    assert marks.tags() == ["division:akun", "service:GMAIL-BARU"]
+    name = marks.name("intake")
     assert name.startswith("intake · INV-00000 INV-00001") and name.endswith(" +49,960")
     assert len(name) < 600
+
+
+def test_a_run_is_tagged_with_its_orders_up_to_forty_and_with_none_of_them_beyond() -> None:
+    at_most = _marks(40).tags()
+    assert len([t for t in at_most if t.startswith("order:")]) == 40
+    assert _marks(41).tags() == ["division:akun", "service:GMAIL-BARU"]
