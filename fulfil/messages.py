@@ -81,6 +81,9 @@ class MessageComposer:
         template = self._templates.get(key)
         if template is None:
             template = self._templates[key] = self.env.get_template(f"{lang}/{kind}.txt.j2")
+            # Jinja keeps a template's globals as a ChainMap over the environment's and copies it
+            # into a dict on every render (a third of a render's time); these never change.
+            template.globals = dict(template.globals)
         return template
 
     def compose_for_ops(self, kind: str, **context: Any) -> Text:

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from fulfil.core.errors import UnreadableInput
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
-_DATETIME_FORMATS = (
-    *(f"{d} {t}" for d in _DATE_FORMATS for t in ("%H:%M:%S", "%H:%M")),
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-)
+# The forms a shop's export writes: an ISO day (2026-11-30) or a day-first one with /, - or .
+# (30/11/2026, 30-11-2026, 30.11.2026), then maybe a time after spaces (or a T after an ISO day).
+# Read with one pattern, not strptime format by format: a big import reads three dates a row and a
+# failed strptime costs as much as a good one.
+_TIME = r"(?P<H>\d{1,2}):(?P<M>\d{1,2})(?::(?P<S>\d{1,2}))?"
+_ISO_DAY = re.compile(rf"(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?:(?:\s+|T){_TIME})?")
+_DAY_FIRST = re.compile(rf"(?P<d>\d{{1,2}})(?P<sep>[/.-])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})(?:\s+{_TIME})?")
 
 # A date in a General-format cell is Excel's serial number (46356 is 30/11/2026), in the 1900 date
 # system: serial 1 is 1900-01-01 and Excel counts a 29/02/1900 that never was (serial 60), so from
@@ -51,25 +52,9 @@ def _parse_when(text: str, tz: str) -> tuple[datetime, bool]:
     if serial is not None:
         return serial
     zone = ZoneInfo(tz)
-    # Only the formats that can match are tried (a failed strptime is costly, and a big import
-    # reads two dates a row): a time comes after a space or a T, and each form has one separator.
-    timed = " " in raw or "T" in raw
-    for fmt in _DATETIME_FORMATS if timed else ():
-        if fmt[2] not in raw:
-            continue
-        try:
-            local = datetime.strptime(raw, fmt)
-        except ValueError:
-            continue
-        return local.replace(tzinfo=zone).astimezone(UTC), True
-    for fmt in () if timed else _DATE_FORMATS:
-        if fmt[2] not in raw:
-            continue
-        try:
-            day = datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-        return end_of_day(day, tz), False
+    match = _ISO_DAY.fullmatch(raw) or _DAY_FIRST.fullmatch(raw)
+    if match is not None:
+        return _from_parts(match, raw, tz, zone)
     try:
         aware = datetime.fromisoformat(raw)
     except ValueError:
@@ -77,6 +62,17 @@ def _parse_when(text: str, tz: str) -> tuple[datetime, bool]:
     if aware.tzinfo is None:
         aware = aware.replace(tzinfo=zone)
     return aware.astimezone(UTC), True
+
+
+def _from_parts(match: re.Match[str], raw: str, tz: str, zone: ZoneInfo) -> tuple[datetime, bool]:
+    try:
+        day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+        if match["H"] is None:
+            return end_of_day(day, tz), False
+        moment = time(int(match["H"]), int(match["M"]), int(match["S"] or 0))
+    except ValueError:  # 31/02/2026, 25:00
+        raise UnreadableDate(raw) from None
+    return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC), True
 
 
 def _excel_serial(raw: str, tz: str) -> tuple[datetime, bool] | None:

@@ -24,15 +24,24 @@ def test_iso_and_day_first_dates_are_the_same_instant():
     assert parse_when("2026-11-30", TZ)[0] == parse_when("30/11/2026", TZ)[0]
 
 
-def test_day_first_is_day_first():
+@pytest.mark.parametrize("text", ["05/06/2026", "5/6/2026", "5.6.2026 08:00"])
+def test_day_first_is_day_first(text):
     # 05/06 is the 5th of June in Indonesia, not the 6th of May.
-    moment, _ = parse_when("05/06/2026", TZ)
+    moment, _ = parse_when(text, TZ)
     assert (moment.month, moment.day) == (6, 5)
 
 
 @pytest.mark.parametrize(
     "text",
-    ["30/11/2026 17:00", "30/11/2026 17:00:00", "2026-11-30 17:00", "2026-11-30T17:00", "30.11.2026 17:00"],
+    [
+        "30/11/2026 17:00",
+        "30/11/2026 17:00:00",
+        "2026-11-30 17:00",
+        "2026-11-30T17:00",
+        "30.11.2026 17:00",
+        "30-11-2026  17:00:00",
+        "2026-11-30 17:0",
+    ],
 )
 def test_a_local_time_is_read_in_wib(text):
     moment, time_given = parse_when(text, TZ)
@@ -68,7 +77,21 @@ def test_result_is_always_in_utc():
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "besok", "31/02/2026", "2026-13-01", "30/11/26", "30 November 2026", "=NOW()"]
+    "text",
+    [
+        "",
+        "   ",
+        "besok",
+        "31/02/2026",
+        "2026-13-01",
+        "30/11/26",
+        "30 November 2026",
+        "=NOW()",
+        "30/11-2026",
+        "30/11/2026T17:00",
+        "30/11/2026 25:00",
+        "30/11/2026 17:60",
+    ],
 )
 def test_garbage_raises_unreadable_date(text):
     with pytest.raises(UnreadableDate):
