@@ -5,13 +5,13 @@ from __future__ import annotations
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.notify import SendReport, check_delivered
 from fulfil.usecases.pipeline import DirectSteps
-from tasks._runtime import log, step_task
+from tasks._runtime import listed, log, step_task
 
 
 @step_task("complete-orders")
 def complete_orders(deps: Deps, order_ids: list[str] | None = None) -> list[str]:
     done = DirectSteps(deps).complete_orders(order_ids)
-    log(f"completed {len(done)} orders: {', '.join(done) or '-'}")
+    log(f"completed {len(done)} orders: {listed(done)}")
     return done
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.pipeline import DirectSteps
 from fulfil.usecases.proofs import Scan
-from tasks._runtime import log, step_task
+from tasks._runtime import listed, log, step_task
 
 
 @step_task("scan-proof-folders", retry_waits=[2, 10])
@@ -19,5 +19,5 @@ def scan_proof_folders(deps: Deps, order_ids: list[str] | None = None) -> Scan:
 @step_task("judge-proofs")
 def judge_proofs(deps: Deps, scan: Scan) -> list[str]:
     received = DirectSteps(deps).judge_proofs(scan)
-    log(f"proof accepted for {len(received)} orders: {', '.join(received) or '-'}")
+    log(f"proof accepted for {len(received)} orders: {listed(received)}")
     return received

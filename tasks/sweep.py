@@ -7,7 +7,7 @@ from datetime import datetime
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.pipeline import DirectSteps
 from fulfil.usecases.sweep import SweepReport
-from tasks._runtime import log, step_task
+from tasks._runtime import listed, log, step_task
 
 
 @step_task("sweep-deadlines")
@@ -15,8 +15,8 @@ def sweep_deadlines(deps: Deps, at: datetime | None = None) -> SweepReport:
     report = DirectSteps(deps).sweep_deadlines(at)
     # Order IDs and rung keys only: never a name or an address.
     log(
-        f"newly overdue: {len(report.flagged)}: {', '.join(report.flagged) or '-'}; "
-        f"queued: {len(report.queued)}: {', '.join(report.queued) or '-'}; "
+        f"newly overdue: {len(report.flagged)}: {listed(report.flagged)}; "
+        f"queued: {len(report.queued)}: {listed(report.queued)}; "
         f"skipped: {len(report.skipped)}"
     )
     return report

@@ -14,7 +14,9 @@ from fulfil.core.errors import UnreadableInput
 # failed strptime costs as much as a good one.
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{1,2})(?::(?P<S>\d{1,2}))?"
 _ISO_DAY = re.compile(rf"(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?:(?:\s+|T){_TIME})?")
-_DAY_FIRST = re.compile(rf"(?P<d>\d{{1,2}})(?P<sep>[/.-])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})(?:\s+{_TIME})?")
+_DAY_FIRST = re.compile(
+    rf"(?P<d>\d{{1,2}})(?P<sep>[/.-])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})(?:\s+{_TIME})?"
+)
 
 # A date in a General-format cell is Excel's serial number (46356 is 30/11/2026), in the 1900 date
 # system: serial 1 is 1900-01-01 and Excel counts a 29/02/1900 that never was (serial 60), so from

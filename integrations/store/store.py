@@ -42,7 +42,7 @@ from fulfil.core.order import (
 )
 from fulfil.core.status import IN_CRM, OrderStatus
 from integrations.ports import FAILED, PENDING, SENDING, SENT, UNSURE, OutboxMessage, QueuedTrace, StaleOrder
-from integrations.store import claims, migrate
+from integrations.store import claims, json_text, migrate
 from integrations.store.batches import chunks
 from integrations.store.invoices import InvoiceBook
 from integrations.store.order_writes import write_orders
@@ -70,12 +70,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_JSON_TEXT: dict[str, Any] = {"json_serializer": json_text.dumps, "json_deserializer": json_text.loads}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, **_JSON_TEXT)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -87,7 +90,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_JSON_TEXT)
 
 
 class OrderStore:

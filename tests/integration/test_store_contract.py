@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fulfil.core.identity import KnownResponse
-from fulfil.core.order import SYSTEM, HistoryEntry, Order
+from fulfil.core.order import SYSTEM, HistoryEntry, Order, Problem
 from fulfil.core.status import OrderStatus as S
 from fulfil.testing.memory_store import MemoryStore
 from integrations.ports import Store
@@ -75,6 +75,22 @@ def test_an_order_comes_back_as_saved_and_a_stale_copy_is_refused(any_store) -> 
     assert [o.order_id for o in any_store.list({S.NEEDS_INFO})] == ["A-1"]
     assert [o.order_id for o in any_store.get_many(["A-1", "nope"])] == ["A-1"]
     assert any_store.find("nope") is None
+
+
+def test_empty_and_filled_record_columns_come_back_as_saved_and_unshared(any_store) -> None:  # type: ignore[no-untyped-def]
+    # The SQL stores read "[]" and "{}" without json (a big import's loads); what comes back must
+    # still be the order's own lists and dicts, never one shared between orders.
+    filled = _order("J-1")
+    filled.problems = [Problem("phone", "nomor tidak valid", "phone is not valid")]
+    filled.source = {"Nama": "Ayu", "Catatan": "[]"}
+    any_store.save_many([(filled, []), (_order("J-2"), []), (_order("J-3"), [])])
+    one, two, three = any_store.get_many(["J-1", "J-2", "J-3"])
+    assert (one.problems, one.source, one.held_change) == (filled.problems, filled.source, {})
+    assert (two.problems, two.source, two.held_change) == ([], {}, {})
+    two.problems.append(Problem("name", "nama wajib", "name is required"))
+    two.held_change["Nama"] = "Budi"
+    assert (three.problems, three.held_change) == ([], {})
+    assert any_store.get("J-3").problems == []
 
 
 def test_a_batch_with_one_order_changed_meanwhile_is_refused_whole(any_store) -> None:  # type: ignore[no-untyped-def]
