@@ -29,11 +29,12 @@ ROWS = {"full": 50_000, "quick": 5_000}
 PLAIN = """
 import json, sys
 from pathlib import Path
-from fulfil import bootstrap
+from fulfil import bootstrap, heap
 from fulfil.settings import load_settings
 from fulfil.usecases import pipeline
 
 svc = bootstrap.build(load_settings())
+heap.settle()  # as `fulfil intake` does once its start-up is over
 counts = pipeline.intake(pipeline.DirectSteps(svc), sys.argv[1])
 print(json.dumps({"rows": counts["rows"], "dispatched": counts["dispatched"]}))
 svc.close()

@@ -11,6 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from fulfil import heap
 from fulfil.core.errors import AdapterError, FulfilError
 from fulfil.usecases.deps import Deps
 
@@ -42,6 +43,7 @@ def flow_run_deps() -> Iterator[Deps]:
     from fulfil.settings import load_settings
 
     deps = bootstrap.build(apply_blocks(load_settings()))
+    heap.settle()  # a deployment's run: its own process, its start-up over
     try:
         yield deps
     finally:

@@ -38,7 +38,9 @@ def run_flow(deps: Deps, flow: Callable[..., Any], *, tags: list[str] | None = N
     """Run `flow` in this process on the command's services (built once, not again per run)."""
     import prefect
 
+    from fulfil import heap
     from tasks._runtime import given
 
+    heap.settle()  # Prefect and the flows are imported, the services built
     with flow_settings(), prefect.tags(*(tags or [])), given(deps):
         return flow(**params)
