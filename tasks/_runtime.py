@@ -3,9 +3,10 @@ the retry condition."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from itertools import islice
 from typing import Any, ParamSpec, TypeVar
 
 from prefect import Task, get_run_logger, task
@@ -72,12 +73,12 @@ def step_task(name: str, *, retry_waits: list[float] | None = None) -> Callable[
 IDS_LOGGED = 100
 
 
-def listed(ids: list[str]) -> str:
+def listed(ids: Collection[str]) -> str:
     """Order IDs for a log line: the first IDS_LOGGED, then how many more (a 50,000-row import
     once logged every ID in one 600 KB line, sent to the Prefect API and shown whole in its UI)."""
     if not ids:
         return "-"
-    shown = ", ".join(ids[:IDS_LOGGED])
+    shown = ", ".join(islice(ids, IDS_LOGGED))
     return shown if len(ids) <= IDS_LOGGED else f"{shown} … and {len(ids) - IDS_LOGGED:,} more"
 
 

@@ -8,14 +8,14 @@ from prefect.artifacts import create_table_artifact
 from fulfil.core.needs_action import NeedsAction
 from fulfil.usecases.deps import Deps
 from fulfil.usecases.pipeline import DirectSteps
-from tasks._runtime import log, step_task
+from tasks._runtime import listed, log, step_task
 
 
 @step_task("alert-needing-action")
 def alert_needing_action(deps: Deps) -> list[NeedsAction]:
     found = DirectSteps(deps).alert_needing_action()
     # Order IDs and reasons only: never a buyer's name or address.
-    log(f"needing action: {len(found)}: " + (", ".join(f"{n.order_id} {n.reason}" for n in found) or "-"))
+    log(f"needing action: {len(found)}: " + listed([f"{n.order_id} {n.reason}" for n in found]))
     return found
 
 

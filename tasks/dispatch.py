@@ -11,7 +11,7 @@ from tasks._runtime import listed, log, step_task
 def open_proof_folders(deps: Deps, order_ids: list[str] | None = None) -> dict[str, str]:
     """Find or create a proof folder for every order ready to dispatch among these (all if None)."""
     links = DirectSteps(deps).open_proof_folders(order_ids)
-    log(f"proof folders ready for {len(links)} orders: {listed(list(links))}")
+    log(f"proof folders ready for {len(links)} orders: {listed(links)}")
     return links
 
 

@@ -53,10 +53,10 @@ def _parse_when(text: str, tz: str) -> tuple[datetime, bool]:
     serial = _excel_serial(raw, tz)
     if serial is not None:
         return serial
-    zone = ZoneInfo(tz)
     match = _ISO_DAY.fullmatch(raw) or _DAY_FIRST.fullmatch(raw)
     if match is not None:
-        return _from_parts(match, raw, tz, zone)
+        return _from_parts(match, raw, tz)
+    zone = ZoneInfo(tz)
     try:
         aware = datetime.fromisoformat(raw)
     except ValueError:
@@ -66,7 +66,7 @@ def _parse_when(text: str, tz: str) -> tuple[datetime, bool]:
     return aware.astimezone(UTC), True
 
 
-def _from_parts(match: re.Match[str], raw: str, tz: str, zone: ZoneInfo) -> tuple[datetime, bool]:
+def _from_parts(match: re.Match[str], raw: str, tz: str) -> tuple[datetime, bool]:
     try:
         day = date(int(match["y"]), int(match["m"]), int(match["d"]))
         if match["H"] is None:
@@ -74,7 +74,7 @@ def _from_parts(match: re.Match[str], raw: str, tz: str, zone: ZoneInfo) -> tupl
         moment = time(int(match["H"]), int(match["M"]), int(match["S"] or 0))
     except ValueError:  # 31/02/2026, 25:00
         raise UnreadableDate(raw) from None
-    return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC), True
+    return datetime.combine(day, moment, tzinfo=ZoneInfo(tz)).astimezone(UTC), True
 
 
 def _excel_serial(raw: str, tz: str) -> tuple[datetime, bool] | None:

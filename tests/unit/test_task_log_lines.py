@@ -25,3 +25,7 @@ def test_a_big_import_names_the_first_orders_and_counts_the_rest():
 def test_exactly_the_limit_has_no_tail():
     ids = [f"O{n}" for n in range(IDS_LOGGED)]
     assert listed(ids) == ", ".join(ids)
+
+
+def test_the_folder_links_of_a_step_are_named_by_their_orders():
+    assert listed({"INV-1": "file:///drive/INV-1", "INV-2": "file:///drive/INV-2"}) == "INV-1, INV-2"
