@@ -28,7 +28,7 @@ def _act(action: Callable[[Deps], Order], *, then_dispatch: bool = False) -> str
         steps = TaskSteps(deps)
         mark = steps.history_mark()
         order = action(deps)
-        if then_dispatch and steps.mark_dispatched(steps.open_proof_folders([order.order_id])):
+        if then_dispatch and steps.dispatch([order.order_id]):
             order = deps.store.get(order.order_id)
         sent = steps.send_outbox()
         steps.publish_order_traces(mark)

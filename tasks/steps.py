@@ -26,11 +26,8 @@ class TaskSteps:
     def ingest(self, source: str | None) -> IntakeReport:
         return intake.ingest_orders(self.deps, source)
 
-    def open_proof_folders(self, order_ids: list[str] | None) -> dict[str, str]:
-        return dispatch.open_proof_folders(self.deps, order_ids)
-
-    def mark_dispatched(self, folder_links: dict[str, str]) -> list[str]:
-        return dispatch.mark_dispatched(self.deps, folder_links)
+    def dispatch(self, order_ids: list[str] | None) -> list[str]:
+        return dispatch.dispatch_orders(self.deps, order_ids)
 
     def scan_proof_folders(self, order_ids: list[str] | None) -> Scan:
         return proofs.scan_proof_folders(self.deps, order_ids)

@@ -61,4 +61,4 @@ def dispatch_the_example(svc: Deps, example: Path) -> None:
 
     steps = DirectSteps(svc)
     steps.ingest(str(example))
-    steps.mark_dispatched(steps.open_proof_folders(None))
+    steps.dispatch(None)

@@ -101,7 +101,7 @@ def _run(svc: Deps, source: Path) -> None:
     if svc.store.get("TOKO-0004").status == "awaiting_stock":
         left, moved = stock_uc.restock(svc, "TOPI-BORDIR", 5)
         steps = DirectSteps(svc)
-        steps.mark_dispatched(steps.open_proof_folders(moved))
+        steps.dispatch(moved)
         console.print(
             f"     TOPI-BORDIR: {left} available; went on: {', '.join(moved) or '-'}", highlight=False
         )

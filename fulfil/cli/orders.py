@@ -268,7 +268,7 @@ def mark_paid(
     svc = get_services()
     order = admin.mark_paid(svc, order_id.strip().upper(), by=_by(svc, by))
     steps = DirectSteps(svc)
-    steps.mark_dispatched(steps.open_proof_folders([order.order_id]))
+    steps.dispatch([order.order_id])
     _done(svc, svc.store.get(order.order_id))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from fulfil.core.catalogue import Service
 from fulfil.core.order import Order
 from fulfil.core.pipeline import Step, dispatch, next_step
 from fulfil.core.status import EDITABLE
@@ -13,12 +14,12 @@ from fulfil.usecases.outbox import outbox_messages
 from fulfil.usecases.unit_of_work import Decided, transact
 from integrations.ports import ProofFolderSpec, StaleOrder
 
+# Orders read and written per transaction: a commit per order was most of a big import's time.
+BATCH = 200
+
 
 def ready_to_dispatch(svc: Deps, order_ids: Iterable[str] | None = None) -> list[str]:
-    if order_ids is None:
-        orders: Iterable[Order] = svc.store.list(EDITABLE)
-    else:
-        orders = _in_batches(svc, list(order_ids))
+    orders = svc.store.list(EDITABLE) if order_ids is None else _in_batches(svc, list(order_ids))
     return [o.order_id for o in orders if next_step(o, svc.catalogue.get(o.service_code)) == Step.DISPATCH]
 
 
@@ -28,50 +29,46 @@ def _in_batches(svc: Deps, order_ids: list[str]) -> Iterator[Order]:
         yield from svc.store.get_many(order_ids[start : start + BATCH])
 
 
-def open_proof_folders(svc: Deps, order_ids: list[str] | None) -> dict[str, str]:
-    """Find or create the proof folder of each of these orders (None: every order waiting) that
-    is ready to dispatch (a rerun finds the one it made); return links."""
-    orders: Iterable[Order]
-    if order_ids is None:  # the watch's and the sweep's: loaded once, readiness checked below
-        orders = waiting = svc.store.list(EDITABLE)
+def dispatch_ready(svc: Deps, order_ids: list[str] | None) -> list[str]:
+    """Every order ready to dispatch among these (None: every order waiting) gets its proof
+    folder (found again on a rerun), then goes to its division; the orders dispatched.
+
+    A batch at a time, each order read once: its folders are made, then the batch is dispatched
+    in one transaction, so no order is ever dispatched without its folder. A batch a concurrent
+    run changed meanwhile is dispatched again order by order, each read afresh."""
+    if order_ids is None:  # the watch's and the sweep's: the waiting orders, loaded once
+        waiting = svc.store.list(EDITABLE)
         total = len(waiting)
+        batches: Iterable[list[Order]] = (waiting[i : i + BATCH] for i in range(0, total, BATCH))
     else:  # an import's thousands, a batch at a time
-        orders, total = _in_batches(svc, order_ids), len(order_ids)
-    links: dict[str, str] = {}
-    with svc.progress(total, "proof folders") as advance_by:
-        for order in orders:
-            advance_by(1)
-            service = svc.catalogue.get(order.service_code)
-            if service is None or next_step(order, service) != Step.DISPATCH:
-                continue
-            readme = svc.composer.compose("folder_readme", order).body
-            spec = ProofFolderSpec(order.order_id, f"{order.order_id} · {service.name.id}", readme)
-            links[order.order_id] = svc.proofs.ensure_folder(spec)
-            crash_point("after-folder-created")
-    return links
-
-
-def mark_dispatched(svc: Deps, folder_links: dict[str, str]) -> list[str]:
-    """Hand each order whose folder exists to its division, a batch per transaction; a batch a
-    concurrent run touched is done again order by order."""
+        ids = order_ids
+        total = len(ids)
+        batches = (svc.store.get_many(ids[i : i + BATCH]) for i in range(0, total, BATCH))
     done: list[str] = []
-    ids = list(folder_links)
-    with svc.progress(len(ids), "dispatch") as advance_by:
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            try:
-                handed = _dispatch_batch(svc, chunk, folder_links)
-            except StaleOrder:
-                handed = [i for i in chunk if _dispatch_one(svc, i, folder_links[i])]
-            if handed:
-                crash_point("after-dispatch-queued")
-            done += handed
-            advance_by(len(chunk))
+    with svc.progress(total, "proof folders + dispatch") as advance_by:
+        for batch in batches:
+            links = _open_folders(svc, batch)
+            if links:
+                done += _dispatch_batch(svc, [o for o in batch if o.order_id in links], links)
+            advance_by(len(batch))
     return done
 
 
-# Orders written per transaction: a commit per order was most of a big import's time.
-BATCH = 200
+def _open_folders(svc: Deps, batch: list[Order]) -> dict[str, str]:
+    """The proof folder of each order of the batch ready to dispatch: order ID → its link."""
+    links: dict[str, str] = {}
+    for order in batch:
+        service = svc.catalogue.get(order.service_code)
+        if service is None or next_step(order, service) != Step.DISPATCH:
+            continue
+        links[order.order_id] = svc.proofs.ensure_folder(_folder_spec(svc, order, service))
+        crash_point("after-folder-created")
+    return links
+
+
+def _folder_spec(svc: Deps, order: Order, service: Service) -> ProofFolderSpec:
+    readme = svc.composer.compose("folder_readme", order).body
+    return ProofFolderSpec(order.order_id, f"{order.order_id} · {service.name.id}", readme)
 
 
 def _decide(svc: Deps, order: Order) -> Decided:
@@ -82,15 +79,22 @@ def _decide(svc: Deps, order: Order) -> Decided:
     return dispatch(order, service, division.name, at=svc.clock())
 
 
-def _dispatch_batch(svc: Deps, chunk: list[str], links: dict[str, str]) -> list[str]:
+def _dispatch_batch(svc: Deps, ready: list[Order], links: dict[str, str]) -> list[str]:
+    """Dispatch these orders as read with their folders; on a concurrent change, one by one."""
     changes = []
-    for order in svc.store.get_many(chunk):
+    for order in ready:
         keys = _decide(svc, order)
         if keys is not None:
             changes.append((order, outbox_messages(svc, order, keys, folder_link=links[order.order_id])))
-    if changes:
-        svc.store.save_many(changes)
-    return [order.order_id for order, _ in changes]
+    try:
+        if changes:
+            svc.store.save_many(changes)
+        handed = [order.order_id for order, _ in changes]
+    except StaleOrder:
+        handed = [o.order_id for o in ready if _dispatch_one(svc, o.order_id, links[o.order_id])]
+    if handed:
+        crash_point("after-dispatch-queued")
+    return handed
 
 
 def _dispatch_one(svc: Deps, order_id: str, link: str) -> bool:

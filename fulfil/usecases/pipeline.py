@@ -32,8 +32,7 @@ class Steps(Protocol):
 
     def history_mark(self) -> int: ...
     def ingest(self, source: str | None) -> IntakeReport: ...
-    def open_proof_folders(self, order_ids: list[str] | None) -> dict[str, str]: ...
-    def mark_dispatched(self, folder_links: dict[str, str]) -> list[str]: ...
+    def dispatch(self, order_ids: list[str] | None) -> list[str]: ...
     def scan_proof_folders(self, order_ids: list[str] | None) -> Scan: ...
     def judge_proofs(self, scan: Scan) -> list[str]: ...
     def sync_crm_rows(self) -> list[str]: ...
@@ -57,7 +56,7 @@ def intake(steps: Steps, source: str | None = None) -> dict[str, Any]:
     report = steps.ingest(source)
     # Nothing read: still dispatch what waits (a run that died after taking the rows in).
     waiting = None if report.source_unchanged else report.order_ids
-    dispatched = steps.mark_dispatched(steps.open_proof_folders(waiting))
+    dispatched = steps.dispatch(waiting)
     sent = steps.send_outbox()
     steps.publish_summary(report.order_ids, "Orders touched by this intake")
     steps.publish_order_traces(mark)
@@ -105,14 +104,14 @@ def watch(steps: Steps) -> list[str]:
 def advance(steps: Steps, order_id: str) -> list[str]:
     """Take one order as far as it can go now; [order_id] if it completed."""
     mark = steps.history_mark()
-    steps.mark_dispatched(steps.open_proof_folders([order_id]))
+    steps.dispatch([order_id])
     return after_dispatch(steps, [order_id], mark)
 
 
 def move_on(steps: Steps, order_ids: list[str], mark: int) -> SendReport:
     """Orders a person let go on (a restock gave them their units): each one's proof folder, its
     division's work order, the messages out, then the traces from history `mark` on."""
-    steps.mark_dispatched(steps.open_proof_folders(order_ids))
+    steps.dispatch(order_ids)
     sent = steps.send_outbox()
     steps.publish_order_traces(mark)
     return sent
@@ -159,11 +158,8 @@ class DirectSteps:
             intake_uc.read_up_to(deps, revision)
         return report
 
-    def open_proof_folders(self, order_ids: list[str] | None) -> dict[str, str]:
-        return dispatch.open_proof_folders(self.deps, order_ids)
-
-    def mark_dispatched(self, folder_links: dict[str, str]) -> list[str]:
-        return dispatch.mark_dispatched(self.deps, folder_links)
+    def dispatch(self, order_ids: list[str] | None) -> list[str]:
+        return dispatch.dispatch_ready(self.deps, order_ids)
 
     def scan_proof_folders(self, order_ids: list[str] | None) -> Scan:
         return proofs.scan_proof_folders(self.deps, proofs.orders_to_watch(self.deps, order_ids))

@@ -34,7 +34,7 @@ def test_buyers_claims_from_the_form_open_once_and_strangers_are_refused_in_one_
     deps.clock = lambda: NOW
     steps = DirectSteps(deps)
     steps.ingest(str(EXAMPLES / "orders.csv"))
-    steps.mark_dispatched(steps.open_proof_folders(None))
+    steps.dispatch(None)
     accounts = "email,password\n" + "".join(f"toko{i}@gmail.com,Rahasia{i}\n" for i in range(10))
     (home / "drive" / "INV-0001" / "akun-gmail.csv").write_text(accounts)
     pipeline.watch(steps)

@@ -72,7 +72,7 @@ def dispatched(svc: Deps) -> Deps:
     svc.clock = lambda: NOW
     steps = DirectSteps(svc)
     steps.ingest(str(EXAMPLES / "orders.csv"))
-    steps.mark_dispatched(steps.open_proof_folders(None))
+    steps.dispatch(None)
     for order_id in ("INV-0001", "INV-0002", "INV-0003"):
         assert svc.store.get(order_id).status == OrderStatus.DISPATCHED
     return svc

@@ -28,7 +28,7 @@ def test_the_same_accounts_never_go_to_a_second_order_and_the_first_keeps_them(
 ) -> None:
     svc = dispatched
     steps = DirectSteps(svc)
-    steps.mark_dispatched(steps.open_proof_folders(["INV-0012"]))
+    steps.dispatch(["INV-0012"])
     sold = _drop(home, "INV-0001", "akun-gmail.csv", _accounts(10))
     assert pipeline.watch(steps) == ["INV-0001"]
 

@@ -26,7 +26,7 @@ def _run(svc: Deps, home: Path, when) -> None:  # type: ignore[no-untyped-def]
 def test_the_report_counts_what_happened(svc: Deps, home: Path) -> None:
     svc.clock = lambda: NOW
     intake.ingest(svc, intake.rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
-    dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc)))
+    dispatch.dispatch_ready(svc, None)
     (home / "drive" / "INV-0001" / "akun.csv").write_bytes(_accounts(10))
     (home / "drive" / "INV-0009" / "bukti.png").write_bytes(b"")  # rejected
     _run(svc, home, NOW + timedelta(hours=6))  # on time

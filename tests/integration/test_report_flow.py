@@ -43,7 +43,7 @@ def test_the_flow_publishes_the_summary_and_the_on_time_table_without_buyer_data
     svc = flows_on
     svc.clock = lambda: NOW
     intake.ingest(svc, intake.rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
-    dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc)))
+    dispatch.dispatch_ready(svc, None)
 
     written = daily_report(days=14)
 

@@ -16,7 +16,7 @@ from fulfil.core.order import SYSTEM, HistoryEntry, Order
 from fulfil.core.pipeline import cancel
 from fulfil.core.status import OrderStatus
 from fulfil.usecases.deps import Deps
-from fulfil.usecases.dispatch import mark_dispatched
+from fulfil.usecases.dispatch import dispatch_ready
 from fulfil.usecases.intake import ingest, rows_of
 from fulfil.usecases.unit_of_work import transact
 from tests.conftest import EXAMPLES, NOW
@@ -160,11 +160,10 @@ def test_two_intake_runs_dispatching_the_same_order_dispatch_it_once(make_worker
     done: list[str] = []
 
     for order_id in ids:
-        link = {order_id: f"file:///srv/drive/{order_id}"}
-        # Both runs read the order while a third transaction holds the write lock, so both
-        # decide to dispatch it from the same version before either can save.
+        # Both runs read the order (and find or make its folder) while a third transaction holds
+        # the write lock, so both decide to dispatch it from the same version before either saves.
         with ThreadPoolExecutor(2) as pool, _writes_held(store_url):
-            futures = [pool.submit(mark_dispatched, w, link) for w in (one, two)]
+            futures = [pool.submit(dispatch_ready, w, [order_id]) for w in (one, two)]
             time.sleep(0.3)
         results = [f.result(timeout=60) for f in futures]
         assert sorted(results) == [[], [order_id]]
@@ -178,7 +177,7 @@ def test_two_intake_runs_dispatching_the_same_order_dispatch_it_once(make_worker
         dispatch_rows = [m for m in one.store.messages(order_id) if m.kind == "dispatch"]
         assert len(dispatch_rows) == 1
         assert dispatch_rows[0].recipient == "tim-akun@localhost"
-        assert f"file:///srv/drive/{order_id}" in dispatch_rows[0].body
+        assert (one.settings.home / "drive" / order_id).resolve().as_uri() in dispatch_rows[0].body
 
 
 def test_two_intake_runs_reading_the_same_export_at_once_create_each_order_once(

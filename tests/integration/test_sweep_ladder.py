@@ -75,7 +75,7 @@ def dispatched(svc: Deps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> De
     svc.clock = lambda: NOW
     ingest(svc, rows_of(svc, svc.source(_export(tmp_path)).read()))
     ready = dispatch.ready_to_dispatch(svc)
-    done = dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, ready))
+    done = dispatch.dispatch_ready(svc, ready)
     assert sorted(done) == [f"INV-00{n:02d}" for n in (1, 2, 3, 8, 9, 10, 12)]
     return svc
 
@@ -375,7 +375,7 @@ def test_a_reassignment_tells_the_division_each_time(svc, home) -> None:  # type
 
     svc.clock = lambda: NOW
     uc_intake.ingest(svc, uc_intake.rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
-    dispatch.mark_dispatched(svc, dispatch.open_proof_folders(svc, dispatch.ready_to_dispatch(svc)))
+    dispatch.dispatch_ready(svc, None)
 
     admin.assign(svc, "INV-0001", to="Yoga Saputra", by="Rina Wijaya")
     admin.assign(svc, "INV-0001", to="Yoga Saputra", by="Rina Wijaya")  # the same again: nothing new

@@ -35,7 +35,7 @@ def _ingest(svc: Deps, path: Path) -> IntakeReport:
 
 def _dispatch(svc: Deps) -> list[str]:
     steps = DirectSteps(svc)
-    return steps.mark_dispatched(steps.open_proof_folders(None))
+    return steps.dispatch(None)
 
 
 def _judge_and_record(svc: Deps) -> None:

@@ -46,7 +46,7 @@ def test_four_processes_give_the_same_accounts_to_one_order_only(
     deps.clock = lambda: NOW
     steps = DirectSteps(deps)
     steps.ingest(str(EXAMPLES / "orders.csv"))
-    steps.mark_dispatched(steps.open_proof_folders(None))
+    steps.dispatch(None)
     # INV-0001 ordered 10 accounts, INV-0012 20: both files are complete, and ten accounts are in both.
     (home / "drive" / "INV-0001" / "akun-gmail.csv").write_bytes(_accounts(range(1, 11)))
     (home / "drive" / "INV-0012" / "akun-gmail.csv").write_bytes(_accounts(range(1, 21)))

@@ -28,7 +28,7 @@ def shop(home: Path) -> Iterator[Deps]:
     svc.clock = lambda: NOW
     ingest(svc, rows_of(svc, svc.source(EXAMPLES / "orders.csv").read()))
     steps = DirectSteps(svc)
-    steps.mark_dispatched(steps.open_proof_folders(None))
+    steps.dispatch(None)
     yield svc
     svc.close()
 
@@ -70,7 +70,7 @@ def test_marking_paid_tells_the_buyer_and_lets_the_order_go_to_the_team(shop: De
     paid = next(m for m in shop.store.messages("INV-0007") if m.kind == "confirmation:paid")
     assert "diteruskan ke tim" in paid.body  # what is now true
     steps = DirectSteps(shop)
-    assert steps.mark_dispatched(steps.open_proof_folders(["INV-0007"])) == ["INV-0007"]
+    assert steps.dispatch(["INV-0007"]) == ["INV-0007"]
     # The form's column still says unpaid: a later edit by the buyer does not undo ops' word.
     assert admin.mark_paid(shop, "INV-0007", by="Sari Wulandari").paid
 

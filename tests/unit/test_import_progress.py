@@ -1,5 +1,5 @@
-"""A big import shows how far it is at each stage (rows taken in, proof folders, dispatch,
-messages): every bar starts with its total and ends full. Use cases on the in-memory store."""
+"""A big import shows how far it is at each stage (rows taken in, dispatch with the proof
+folders, messages): every bar starts with its total and ends full. Use cases on the in-memory store."""
 
 from __future__ import annotations
 
@@ -46,7 +46,6 @@ def test_each_stage_of_an_import_reports_its_total_and_reaches_it(home: Path, tm
     # Each buyer's confirmation and each division's work order: two messages an order.
     assert bars == {
         "intake": [250, 250],
-        "proof folders": [250, 250],
-        "dispatch": [250, 250],
+        "proof folders + dispatch": [250, 250],
         "messages": [500, 500],
     }

@@ -80,7 +80,7 @@ def take_in(svc: Deps, tmp_path: Path, *rows: dict[str, str]) -> None:
         writer.writerows(rows)
     ingest(svc, rows_of(svc, svc.source(path).read()))
     steps = DirectSteps(svc)
-    steps.mark_dispatched(steps.open_proof_folders(None))
+    steps.dispatch(None)
 
 
 def pack(svc: Deps, order_id: str, note: str) -> None:
@@ -126,7 +126,7 @@ def test_a_restock_gives_the_waiting_order_its_units_and_it_goes_to_the_warehous
     take_in(shop, tmp_path, order_row("T-1", "TOPI-BORDIR", 2), order_row("T-2", "TOPI-BORDIR", 2))
     left, moved = stock_uc.restock(shop, "TOPI-BORDIR", 5)
     steps = DirectSteps(shop)
-    steps.mark_dispatched(steps.open_proof_folders(moved))
+    steps.dispatch(moved)
     assert (left, moved) == (4, ["T-2"])
     assert status(shop, "T-2") == S.DISPATCHED
     assert sent(shop, "T-2", "in_stock")
