@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from fulfil.core.errors import ForbiddenTransition
 from fulfil.core.status import FINAL, WAITING_FOR_PROOF, OrderStatus, check_transition
@@ -186,6 +187,9 @@ class Order:
     history: list[HistoryEntry] = field(default_factory=list)
     # Opaque to the core: the store's optimistic-lock counter.
     version: int = 0
+    # Opaque to the core: the order's columns as the store last read or wrote them, so a save
+    # writes only what changed.
+    stored: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_waiting_for_proof(self) -> bool:

@@ -6,11 +6,11 @@ Called inside OrderStore.save_many's transaction, so a batch is written whole or
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Update, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fulfil.core.order import Order
@@ -22,39 +22,18 @@ from integrations.store.tables import goods, history, orders, outbox
 Change = tuple[Order, list[OutboxMessage]]
 
 
-def write_orders(conn: Connection, batch: Sequence[Change], now: datetime) -> None:
-    """New orders inserted together, known ones updated under their optimistic lock, then every
-    new history entry in one insert and every message not queued yet in another."""
-    new = [order for order, _ in batch if order.version == 0]
+def write_orders(conn: Connection, batch: Sequence[Change], now: datetime) -> list[tuple[Any, ...]]:
+    """New orders inserted together, known ones updated under their optimistic lock (only the
+    columns that changed since they were read), then every new history entry in one insert and
+    every message not queued yet in another. Each order's columns as written, in batch order."""
+    rows = [_to_row(order) for order, _ in batch]
+    new = [row for (order, _), row in zip(batch, rows, strict=True) if order.version == 0]
     if new:
-        conn.execute(_INSERT_ORDER, [{**_to_row(o), "version": 1, "updated_at": now} for o in new])
-    known = [order for order, _ in batch if order.version != 0]
+        conn.execute(_INSERT_ORDER, [{**row, "version": 1, "updated_at": now} for row in new])
+    known = [(order, row) for (order, _), row in zip(batch, rows, strict=True) if order.version != 0]
     if known:
-        # One executemany; both drivers report the rows it matched in all (SQLAlchemy's
-        # supports_sane_multi_rowcount), so one order changed meanwhile fails the whole batch,
-        # which its caller then saves order by order. The statement is the same each time and
-        # SQLAlchemy compiles it once (.values(...) per order cost ~1 ms an order).
-        result = conn.execute(
-            _UPDATE_ORDER,
-            [
-                {
-                    **_to_row(order),
-                    "version": order.version + 1,
-                    "updated_at": now,
-                    "_id": order.order_id,
-                    "_version": order.version,
-                }
-                for order in known
-            ],
-        )
-        if result.rowcount != len(known):
-            raise StaleOrder(
-                f"order {known[0].order_id} was changed by another run"
-                if len(known) == 1
-                else f"one of {len(known)} orders ({known[0].order_id} to {known[-1].order_id}) "
-                "was changed by another run"
-            )
-    stored = _history_counts(conn, [o.order_id for o in known])
+        _update_known(conn, known, now)
+    stored = _history_counts(conn, [o.order_id for o, _ in known])
     queued = _message_states(conn, [o.order_id for o, messages in batch if messages])
     entries: list[dict[str, Any]] = []
     messages: dict[tuple[str, str], dict[str, Any]] = {}
@@ -70,6 +49,69 @@ def write_orders(conn: Connection, batch: Sequence[Change], now: datetime) -> No
         conn.execute(insert(history), entries)
     if messages:
         conn.execute(_INSERT_MESSAGE, list(messages.values()))
+    return [snapshot(row) for row in rows]
+
+
+def _update_known(conn: Connection, known: list[tuple[Order, dict[str, Any]]], now: datetime) -> None:
+    """One executemany per set of changed columns (a batch of dispatches is one); both drivers
+    report the rows it matched in all (SQLAlchemy's supports_sane_multi_rowcount), so one order
+    changed meanwhile fails the whole batch, which its caller then saves order by order."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for order, row in known:
+        changed = _changed(order.stored, row)
+        params = {name: row[name] for name in changed}
+        params.update(
+            crm_dirty=row["crm_dirty"],
+            version=order.version + 1,
+            updated_at=now,
+            _id=order.order_id,
+            _version=order.version,
+        )
+        by_columns.setdefault(changed, []).append(params)
+    matched = sum(conn.execute(_update_of(names), params).rowcount for names, params in by_columns.items())
+    if matched != len(known):
+        first, last = known[0][0].order_id, known[-1][0].order_id
+        raise StaleOrder(
+            f"order {first} was changed by another run"
+            if len(known) == 1
+            else f"one of {len(known)} orders ({first} to {last}) was changed by another run"
+        )
+
+
+# The columns a save compares with the order as it was read, and writes only when changed: the
+# whole row (the form's answers as JSON and ten record columns) was most of a dispatch's save.
+# crm_dirty is written on every save: it marks the CRM row stale, and crm_synced clears it without
+# a new version, so "unchanged since read" says nothing about it.
+COMPARED = tuple(c.name for c in orders.c if c.name not in ("order_id", "version", "updated_at", "crm_dirty"))
+
+
+def snapshot(row: Mapping[Any, Any]) -> tuple[Any, ...]:
+    """An order's compared columns, as read from its row or as written (Order.stored)."""
+    return tuple(row[name] for name in COMPARED)
+
+
+def _changed(stored: tuple[Any, ...] | None, row: dict[str, Any]) -> tuple[str, ...]:
+    if stored is None:  # never read from this store: every column
+        return COMPARED
+    # Equal values write nothing; any doubt (a tuple read back as a list) writes the column.
+    return tuple(name for name, was in zip(COMPARED, stored, strict=True) if row[name] != was)
+
+
+_UPDATES: dict[tuple[str, ...], Update] = {}
+
+
+def _update_of(names: tuple[str, ...]) -> Update:
+    """The UPDATE of these columns, built once a process: SQLAlchemy then compiles it once too
+    (building a statement per order cost ~1 ms an order)."""
+    statement = _UPDATES.get(names)
+    if statement is None:
+        written = (*names, "crm_dirty", "version", "updated_at")
+        statement = _UPDATES[names] = (
+            update(orders)
+            .where(orders.c.order_id == bindparam("_id"), orders.c.version == bindparam("_version"))
+            .values({name: bindparam(name) for name in written})
+        )
+    return statement
 
 
 def _history_counts(conn: Connection, order_ids: list[str]) -> dict[str, int]:
@@ -139,12 +181,6 @@ def _message_row(msg: OutboxMessage, now: datetime) -> dict[str, Any]:
 
 _INSERT_ORDER = insert(orders)
 _INSERT_MESSAGE = insert(outbox)
-# The order's own columns bound by name; the WHERE by `_id` and `_version` (the optimistic lock).
-_UPDATE_ORDER = (
-    update(orders)
-    .where(orders.c.order_id == bindparam("_id"), orders.c.version == bindparam("_version"))
-    .values({c.name: bindparam(c.name) for c in orders.c if c.name != "order_id"})
-)
 
 
 def _to_row(order: Order) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from integrations.ports import FAILED, PENDING, SENDING, SENT, UNSURE, OutboxMes
 from integrations.store import claims, json_text, migrate
 from integrations.store.batches import chunks
 from integrations.store.invoices import InvoiceBook
-from integrations.store.order_writes import write_orders
+from integrations.store.order_writes import snapshot, write_orders
 from integrations.store.origins import RowOriginBook
 from integrations.store.responses import FormResponseBook
 from integrations.store.stock import StockBook
@@ -274,12 +274,13 @@ class OrderStore:
         batch = [(order, list(messages)) for order, messages in changes]
         try:
             with self.engine.begin() as conn:
-                write_orders(conn, batch, now)
+                written = write_orders(conn, batch, now)
         except IntegrityError as exc:
             # A concurrent insert of the same order ID or message key: the other writer won.
             raise StaleOrder(f"order {batch[0][0].order_id} was written by another run") from exc
-        for order, _ in batch:
+        for (order, _), columns in zip(batch, written, strict=True):
             order.version = order.version + 1 if order.version else 1
+            order.stored = columns
 
     def goods_owners(self, digests: Iterable[str]) -> dict[str, str]:
         wanted = sorted(set(digests))
@@ -537,6 +538,7 @@ def _to_order(row: RowMapping, entries: builtins.list[HistoryEntry]) -> Order:
         returns=[ReturnRequest(**_dated(r, "at", "received_at")) for r in row["returns"]],
         history=entries,
         version=row["version"],
+        stored=snapshot(row),
     )
 
 

@@ -93,6 +93,36 @@ def test_empty_and_filled_record_columns_come_back_as_saved_and_unshared(any_sto
     assert any_store.get("J-3").problems == []
 
 
+def test_every_change_of_a_read_order_is_saved_however_it_was_made(any_store) -> None:  # type: ignore[no-untyped-def]
+    # The SQL stores write only the columns that differ from the order as read or last written:
+    # a change made in place, or a second save of the same copy, must still reach the store.
+    first = _order("E-1")
+    first.source = {"Nama": "Ayu", "Jumlah": "2"}
+    any_store.save(first)
+    order = any_store.get("E-1")
+    order.source["Jumlah"] = "3"
+    order.problems.append(Problem("phone", "nomor tidak valid", "phone is not valid"))
+    order.notes = "kirim sore"
+    any_store.save(order)
+    order.held_change["Jumlah"] = "4"  # the same copy, saved again
+    order.move_to(S.NEEDS_INFO, actor=SYSTEM, comment="kurang data", at=NOW)
+    any_store.save(order)
+    again = any_store.get("E-1")
+    assert again.source == {"Nama": "Ayu", "Jumlah": "3"} and again.notes == "kirim sore"
+    assert again.problems == [Problem("phone", "nomor tidak valid", "phone is not valid")]
+    assert (again.held_change, again.status, again.version) == ({"Jumlah": "4"}, S.NEEDS_INFO, 3)
+
+
+def test_a_save_after_the_crm_row_was_synced_makes_it_stale_again(any_store) -> None:  # type: ignore[no-untyped-def]
+    any_store.save(_order("E-2", S.PROOF_RECEIVED))
+    read = any_store.get("E-2")  # read while its row was stale
+    any_store.crm_synced({"E-2": read.version})
+    assert any_store.crm_stale() == []
+    read.notes = "catatan tim"
+    any_store.save(read)
+    assert [o.order_id for o in any_store.crm_stale()] == ["E-2"]
+
+
 def test_a_batch_with_one_order_changed_meanwhile_is_refused_whole(any_store) -> None:  # type: ignore[no-untyped-def]
     # A dispatch batch of 200 is written in one statement; one order another run changed since
     # the batch was loaded must fail it all (its caller then saves order by order).
