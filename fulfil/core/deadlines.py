@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from fulfil.core.errors import UnreadableInput
@@ -109,8 +110,11 @@ def in_zone(moment: datetime, tz: str) -> datetime:
     return moment.astimezone(ZoneInfo(tz))
 
 
+@lru_cache(maxsize=4096)
 def show(moment: datetime | None, tz: str) -> str:
     """A time as a person in the shop reads it: `30/11/2026 23:59 WIB`."""
+    # Kept for the last few thousand times shown: an order's deadline is shown in each of its
+    # messages, and an import's orders share a handful of deadlines.
     if moment is None:
         return ""
     local = in_zone(moment, tz)

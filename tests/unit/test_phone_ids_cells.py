@@ -228,6 +228,7 @@ def test_every_bidi_control_is_removed_from_buyer_text(control):
     # "Siti<RLO>moc.liamg" would show reversed: an address or a name that is not what it says.
     assert shown(f"Siti{control}moc.liamg", 100) == "Sitimoc.liamg"
     assert without_bidi(f"a{control}b") == "ab"
+    assert without_bidi(f"Đặng — a{control}b{control}") == "Đặng — ab"  # beside other non-ASCII text
 
 
 def test_arabic_and_emoji_buyer_text_stays_as_written():
