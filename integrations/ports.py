@@ -140,6 +140,12 @@ class ProofStore(Protocol):
         """Find or create the order's folder (never a second one); return a link to it."""
         ...
 
+    def ensure_folders(self, specs: Sequence[ProofFolderSpec]) -> Callable[[], dict[str, str]]:
+        """Start finding or creating these orders' folders; the call returned waits until they
+        exist and gives order ID → link (AdapterError as `ensure_folder`). Where the store can,
+        the folders are made while the caller goes on (a local disk); else before returning."""
+        ...
+
     def list_files(self, order_ids: Sequence[str]) -> dict[str, list[FoundFile]]:
         """The files now in each order's folder, the README fulfil wrote left out."""
         ...

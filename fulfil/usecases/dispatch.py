@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from fulfil.core.catalogue import Service
 from fulfil.core.order import Order
@@ -33,9 +33,10 @@ def dispatch_ready(svc: Deps, order_ids: list[str] | None) -> list[str]:
     """Every order ready to dispatch among these (None: every order waiting) gets its proof
     folder (found again on a rerun), then goes to its division; the orders dispatched.
 
-    A batch at a time, each order read once: its folders are made, then the batch is dispatched
-    in one transaction, so no order is ever dispatched without its folder. A batch a concurrent
-    run changed meanwhile is dispatched again order by order, each read afresh."""
+    A batch at a time, each order read once, and never dispatched before its folder exists: a
+    batch's folders are being made (beside this work, where the store can) while the batch before
+    it is dispatched in one transaction. A batch a concurrent run changed meanwhile is dispatched
+    again order by order, each read afresh."""
     if order_ids is None:  # the watch's and the sweep's: the waiting orders, loaded once
         waiting = svc.store.list(EDITABLE)
         total = len(waiting)
@@ -46,24 +47,46 @@ def dispatch_ready(svc: Deps, order_ids: list[str] | None) -> list[str]:
         batches = (svc.store.get_many(ids[i : i + BATCH]) for i in range(0, total, BATCH))
     done: list[str] = []
     with svc.progress(total, "proof folders + dispatch") as advance_by:
+        making: _Folders | None = None
         for batch in batches:
-            links = _open_folders(svc, batch)
-            if links:
-                done += _dispatch_batch(svc, [o for o in batch if o.order_id in links], links)
-            advance_by(len(batch))
+            ready = _ready(svc, batch)
+            started = _Folders(ready, svc.proofs.ensure_folders([spec for _, spec in ready]), len(batch))
+            if making is not None:
+                done += making.then_dispatch(svc, advance_by)
+            making = started
+        if making is not None:
+            done += making.then_dispatch(svc, advance_by)
     return done
 
 
-def _open_folders(svc: Deps, batch: list[Order]) -> dict[str, str]:
-    """The proof folder of each order of the batch ready to dispatch: order ID → its link."""
-    links: dict[str, str] = {}
+class _Folders:
+    """A batch's ready orders whose folders are being made."""
+
+    def __init__(
+        self, ready: list[tuple[Order, ProofFolderSpec]], links: Callable[[], dict[str, str]], read: int
+    ) -> None:
+        self.orders = [order for order, _ in ready]
+        self.links = links
+        self.read = read  # the batch's orders, ready or not
+
+    def then_dispatch(self, svc: Deps, advance_by: Callable[[int], None]) -> list[str]:
+        links = self.links()
+        done = []
+        if links:
+            crash_point("after-folder-created")
+            done = _dispatch_batch(svc, self.orders, links)
+        advance_by(self.read)
+        return done
+
+
+def _ready(svc: Deps, batch: list[Order]) -> list[tuple[Order, ProofFolderSpec]]:
+    """The batch's orders ready to dispatch, each with its folder's title and README."""
+    ready = []
     for order in batch:
         service = svc.catalogue.get(order.service_code)
-        if service is None or next_step(order, service) != Step.DISPATCH:
-            continue
-        links[order.order_id] = svc.proofs.ensure_folder(_folder_spec(svc, order, service))
-        crash_point("after-folder-created")
-    return links
+        if service is not None and next_step(order, service) == Step.DISPATCH:
+            ready.append((order, _folder_spec(svc, order, service)))
+    return ready
 
 
 def _folder_spec(svc: Deps, order: Order, service: Service) -> ProofFolderSpec:

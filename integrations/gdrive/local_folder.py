@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fulfil.core.handover import FoundFile
+from integrations.gdrive.folder_writer import README, make_folder
+from integrations.gdrive.writer_process import FolderWriter
 from integrations.ports import AdapterError, Changes, ProofFolderSpec, SharedFile
 
-README = "README.txt"
 # Left by editors and sync clients while a file is still being written.
 _PARTIAL = (".part", ".tmp", ".crdownload", ".~lock")
 
@@ -22,6 +23,7 @@ class LocalProofFolders:
         # Links are made from the root resolved once: resolving each folder cost a stat per part
         # of its path, for every order of an import.
         self._resolved_root = self.root.resolve()
+        self._writer: FolderWriter | None = None
 
     def folder(self, order_id: str) -> Path:
         if not order_id or "/" in order_id or "\\" in order_id or order_id in (".", ".."):
@@ -29,30 +31,28 @@ class LocalProofFolders:
         return self.root / order_id
 
     def ensure_folder(self, spec: ProofFolderSpec) -> str:
-        folder = self.folder(spec.order_id)
-        readme = folder / README
-        try:
-            os.mkdir(folder)
-        except FileNotFoundError:  # the first folder of a new drive root
-            self.root.mkdir(parents=True, exist_ok=True)
-            return self.ensure_folder(spec)
-        except FileExistsError:  # a rerun: its folder is there, its README perhaps not yet
-            if _has_text(readme):  # kept as it is: the team may have written in it
-                return self._link(spec.order_id)
-            # Missing, or left empty by a death between its creation and its one write: written
-            # aside and renamed, as another process may be writing it at the same moment.
-            tmp = folder / f".{README}.{os.getpid()}.tmp"
-            tmp.write_text(spec.readme, encoding="utf-8")
-            os.replace(tmp, readme)
-            return self._link(spec.order_id)
-        # A folder of its own, just made: the README goes straight in, one write (a tmp file and a
-        # rename were a third of a big import's disk operations).
-        try:
-            with open(readme, "x", encoding="utf-8") as out:
-                out.write(spec.readme)
-        except FileExistsError:  # another process, finding the folder, wrote it first
-            pass
+        self.folder(spec.order_id)  # refused before anything is made
+        make_folder(self.root, spec.order_id, spec.readme)
         return self._link(spec.order_id)
+
+    def ensure_folders(self, specs: Sequence[ProofFolderSpec]) -> Callable[[], dict[str, str]]:
+        """The folders are made by a writer process while the caller goes on (see
+        folder_writer.py); the call returned waits for them."""
+        for spec in specs:
+            self.folder(spec.order_id)  # refused before anything is made
+        if not specs:
+            return dict
+        if self._writer is None or not self._writer.alive():
+            self._writer = FolderWriter(self.root)
+        answer = self._writer.send([(spec.order_id, spec.readme) for spec in specs])
+
+        def links() -> dict[str, str]:
+            failed = [f"{s.order_id}: {why}" for s, why in zip(specs, answer(), strict=True) if why]
+            if failed:
+                raise AdapterError(f"proof folders not made: {'; '.join(failed[:5])}", retryable=True)
+            return {spec.order_id: self._link(spec.order_id) for spec in specs}
+
+        return links
 
     def _link(self, order_id: str) -> str:
         return (self._resolved_root / order_id).as_uri()
@@ -101,13 +101,6 @@ class LocalProofFolders:
 
     def unshare(self, order_id: str, grants: Sequence[str]) -> None:
         """Nothing was granted (see `share`): nothing to withdraw."""
-
-
-def _has_text(path: Path) -> bool:
-    try:
-        return path.stat().st_size > 0
-    except FileNotFoundError:
-        return False
 
 
 def _proof_candidates(folder: Path) -> list[Path]:

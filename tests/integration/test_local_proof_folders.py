@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,64 @@ def test_a_readme_left_missing_or_empty_by_a_crash_is_written_on_the_rerun(tmp_p
         folder = tmp_path / "drive" / order_id
         assert (folder / "README.txt").read_text(encoding="utf-8") == README_TEXT
         assert sorted(p.name for p in folder.iterdir()) == ["README.txt"]
+
+
+def test_a_batch_of_folders_is_made_by_a_writer_process_while_the_caller_goes_on(tmp_path: Path) -> None:
+    folders = LocalProofFolders(tmp_path / "drive")
+    folders.ensure_folder(_spec("INV-0002"))
+    (tmp_path / "drive" / "INV-0002" / "README.txt").write_text("Catatan tim\n", encoding="utf-8")
+
+    first = folders.ensure_folders([_spec(f"INV-{n:04d}") for n in range(1, 101)])
+    second = folders.ensure_folders([_spec("INV-0101"), _spec("INV-0001", readme="another README")])
+    later, earlier = second(), first()  # waited for in any order
+
+    assert earlier == {f"INV-{n:04d}": folders.ensure_folder(_spec(f"INV-{n:04d}")) for n in range(1, 101)}
+    assert later == {"INV-0101": folders.ensure_folder(_spec("INV-0101")), "INV-0001": earlier["INV-0001"]}
+    drive = tmp_path / "drive"
+    assert len(list(drive.iterdir())) == 101
+    assert (drive / "INV-0001" / "README.txt").read_text(encoding="utf-8") == README_TEXT
+    assert (drive / "INV-0002" / "README.txt").read_text(encoding="utf-8") == "Catatan tim\n"
+    assert all(sorted(p.name for p in f.iterdir()) == ["README.txt"] for f in drive.iterdir())
+
+
+def test_a_folder_the_writer_cannot_make_fails_its_batch_with_the_order_named(tmp_path: Path) -> None:
+    folders = LocalProofFolders(tmp_path / "drive")
+    (tmp_path / "drive").mkdir()
+    (tmp_path / "drive" / "INV-0002").write_text("a file where the folder goes", encoding="utf-8")
+    with pytest.raises(AdapterError, match="/etc"):
+        folders.ensure_folders([_spec("/etc")])  # refused before anything is made
+    waiting = folders.ensure_folders([_spec("INV-0001"), _spec("INV-0002")])
+
+    with pytest.raises(AdapterError, match=r"proof folders not made: INV-0002: NotADirectoryError") as failed:
+        waiting()
+    assert failed.value.retryable
+    assert (tmp_path / "drive" / "INV-0001" / "README.txt").read_text(encoding="utf-8") == README_TEXT
+
+
+def test_a_writer_killed_with_a_batch_under_way_is_an_error_to_retry_and_the_next_starts_anew(
+    tmp_path: Path,
+) -> None:
+    folders = LocalProofFolders(tmp_path / "drive")
+    folders.ensure_folders([_spec("INV-0001")])()
+    writer = folders._writer
+    assert writer is not None
+    os.kill(writer._proc.pid, signal.SIGSTOP)  # it cannot answer the batch sent now
+    waiting = folders.ensure_folders([_spec("INV-0002")])
+    os.kill(writer._proc.pid, signal.SIGKILL)
+
+    with pytest.raises(AdapterError, match="folder writer stopped") as stopped:
+        waiting()
+    assert stopped.value.retryable
+    assert folders.ensure_folders([_spec("INV-0002")])() == {
+        "INV-0002": folders.ensure_folder(_spec("INV-0002"))
+    }
+    assert folders._writer is not writer
+
+
+def test_the_writer_process_ends_with_the_folders_it_served(tmp_path: Path) -> None:
+    folders = LocalProofFolders(tmp_path / "drive")
+    folders.ensure_folders([_spec("INV-0001")])()
+    assert folders._writer is not None
+    proc = folders._writer._proc
+    del folders
+    assert proc.wait(timeout=10) == 0
