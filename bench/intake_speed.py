@@ -5,7 +5,8 @@ Measured from the command's start: rows per second from the file to the last ord
 history entry's time in the store), then how fast the outbox drained afterwards (messages per
 second between the first and the last `sent_at`: every buyer's confirmation and every work order,
 written to the outbox folder, each fsynced before it is marked), the whole command's wall time,
-and its peak RSS (the kernel's ru_maxrss for that child, from wait4). Beside it, plain Python doing
+and its peak RSS (the kernel's ru_maxrss for that child, from wait4, plus the peak of each
+process it starts: the folder writer). Beside it, plain Python doing
 the same calls (fulfil/usecases/pipeline.py's steps, without Prefect) in a process of its own.
 Called by bench/run.py (`--only intake`); the helpers it uses live there.
 """
@@ -16,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,13 +49,49 @@ def _run(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
     began = datetime.now(UTC)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    helpers = _HelperPeaks(proc.pid)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    helpers_mb = helpers.stop()
     out = proc.stdout.read().decode() if proc.stdout else ""
     err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{cmd[0]} failed:\n{out[-2000:]}\n{err[-3000:]}")
-    return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": out, **_timeline(env, began)}
+    # The command's own peak plus each helper process's (the folder writer): wait4's ru_maxrss is
+    # the largest of the process and its children, not their sum.
+    return {
+        "wall_s": wall,
+        "peak_rss_mb": usage.ru_maxrss / 1024 + helpers_mb,
+        "helpers_peak_rss_mb": helpers_mb,
+        "stdout": out,
+        **_timeline(env, began),
+    }
+
+
+class _HelperPeaks(threading.Thread):
+    """Every half second, the peak RSS (VmHWM) of each child process of `pid` seen so far."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peaks, self.done = pid, dict[int, int](), threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    fields = stat.read_text().rpartition(")")[2].split()
+                    if int(fields[1]) == self.pid:  # its parent
+                        status = (stat.parent / "status").read_text()
+                        kb = int(status.split("VmHWM:")[1].split()[0])
+                        self.peaks[int(stat.parent.name)] = max(kb, self.peaks.get(int(stat.parent.name), 0))
+                except (OSError, IndexError, ValueError):
+                    continue  # gone meanwhile
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return sum(self.peaks.values()) / 1024
 
 
 def _timeline(env: dict[str, str], began: datetime) -> dict[str, Any]:
