@@ -170,6 +170,10 @@ class ProofStore(Protocol):
         """Withdraw these grants; one already gone is no error."""
         ...
 
+    def close(self) -> None:
+        """Let go of what the store holds (a local store's folder writer process)."""
+        ...
+
 
 class CrmSheet(Protocol):
     def upsert(self, rows: Iterable[Mapping[str, str]]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Any, Literal
 
-import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fulfil.core.invoice import IssueWhen
@@ -115,10 +114,10 @@ class WorkingHours(_Strict):
     def _known_country(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        try:
-            holidays.country_holidays(value)
-        except NotImplementedError:
-            raise ValueError(f"no public holidays known for country {value!r} (e.g. ID)") from None
+        import holidays  # the list only: a country's calendar is made when working time is counted
+
+        if value not in holidays.list_supported_countries():
+            raise ValueError(f"no public holidays known for country {value!r} (e.g. ID)")
         return value
 
     @model_validator(mode="after")

@@ -96,5 +96,6 @@ class Deps:
         return self.settings.timezone
 
     def close(self) -> None:
-        """Let go of what the services hold open (the store's connections)."""
+        """Let go of what the services hold open (the store's connections, the folder writer)."""
         self.store.close()
+        self.proofs.close()

@@ -329,6 +329,9 @@ class DriveProofFolders(DriveFolder):
                 if exc.status != 404:
                     raise
 
+    def close(self) -> None:
+        """Nothing held open: each call is a request of its own."""
+
     # ----- the changes feed -----
 
     def changes(self, cursor: str | None) -> Changes:

@@ -102,6 +102,11 @@ class LocalProofFolders:
     def unshare(self, order_id: str, grants: Sequence[str]) -> None:
         """Nothing was granted (see `share`): nothing to withdraw."""
 
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
 
 def _proof_candidates(folder: Path) -> list[Path]:
     """Entries at the top of the folder and one level down, oldest name first. Subfolders are

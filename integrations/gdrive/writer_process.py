@@ -33,7 +33,11 @@ class FolderWriter:
         self._sent = 0
         self._read = 0
         self._answers: dict[int, list[str | None]] = {}
-        weakref.finalize(self, _stop, self._proc)
+        self._stop = weakref.finalize(self, _stop, self._proc)
+
+    def close(self) -> None:
+        """Let it finish the batches it has and end."""
+        self._stop()
 
     def alive(self) -> bool:
         return self._proc.poll() is None

@@ -193,10 +193,18 @@ def test_a_writer_killed_with_a_batch_under_way_is_an_error_to_retry_and_the_nex
     assert folders._writer is not writer
 
 
-def test_the_writer_process_ends_with_the_folders_it_served(tmp_path: Path) -> None:
-    folders = LocalProofFolders(tmp_path / "drive")
-    folders.ensure_folders([_spec("INV-0001")])()
-    assert folders._writer is not None
-    proc = folders._writer._proc
-    del folders
+def test_the_writer_process_ends_when_its_folders_are_closed_or_dropped(tmp_path: Path) -> None:
+    closed = LocalProofFolders(tmp_path / "drive")
+    closed.ensure_folders([_spec("INV-0001")])  # not waited for
+    assert closed._writer is not None
+    proc = closed._writer._proc
+    closed.close()  # the batch it has is finished first
+    assert proc.poll() == 0
+    assert (tmp_path / "drive" / "INV-0001" / "README.txt").read_text(encoding="utf-8") == README_TEXT
+
+    dropped = LocalProofFolders(tmp_path / "drive")
+    dropped.ensure_folders([_spec("INV-0002")])()
+    assert dropped._writer is not None
+    proc = dropped._writer._proc
+    del dropped
     assert proc.wait(timeout=10) == 0
