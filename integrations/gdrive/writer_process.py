@@ -33,6 +33,9 @@ class FolderWriter:
         self._sent = 0
         self._read = 0
         self._answers: dict[int, list[str | None]] = {}
+        # Set once its pipe broke: a writer seen dead is never used again, even in the moment
+        # between its pipes closing and the kernel reporting its exit.
+        self._broken = False
         self._stop = weakref.finalize(self, _stop, self._proc)
 
     def close(self) -> None:
@@ -40,7 +43,7 @@ class FolderWriter:
         self._stop()
 
     def alive(self) -> bool:
-        return self._proc.poll() is None
+        return not self._broken and self._proc.poll() is None
 
     def send(self, batch: Sequence[tuple[str, str]]) -> Callable[[], list[str | None]]:
         number = self._sent
@@ -49,6 +52,7 @@ class FolderWriter:
             self._proc.stdin.write(json.dumps(batch) + "\n")
             self._proc.stdin.flush()
         except OSError as exc:
+            self._broken = True
             raise AdapterError(f"the folder writer stopped: {exc}", retryable=True) from None
         self._sent += 1
         return lambda: self._answer(number)
@@ -58,6 +62,7 @@ class FolderWriter:
             assert self._proc.stdout is not None
             line = self._proc.stdout.readline()
             if not line:
+                self._broken = True
                 raise AdapterError("the folder writer stopped before making the folders", retryable=True)
             self._answers[self._read] = json.loads(line)
             self._read += 1
